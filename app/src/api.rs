@@ -1,0 +1,64 @@
+//! Server functions the pages load their data with. The server provides a
+//! [`ssr::PageBackend`] in context; the browser calls these over HTTP when it
+//! navigates without a full page load.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::{ChatMessage, LiveSummary, Viewer};
+
+/// Everything the live page renders on the server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LivePageData {
+    pub live: LiveSummary,
+    /// The newest messages, oldest first.
+    pub history: Vec<ChatMessage>,
+    pub has_older: bool,
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use std::{future::Future, pin::Pin, sync::Arc};
+
+    use super::LivePageData;
+    use crate::protocol::{LiveSummary, Viewer, WireError};
+
+    pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+    /// What the pages need from the server, implemented by the `server` crate.
+    pub trait PageBackend: Send + Sync + 'static {
+        fn directory(&self) -> BoxFuture<Result<Vec<LiveSummary>, WireError>>;
+        fn live_page(&self, id: String) -> BoxFuture<Result<Option<LivePageData>, WireError>>;
+        fn viewer(&self, headers: &http::HeaderMap) -> Option<Viewer>;
+    }
+
+    pub type Backend = Arc<dyn PageBackend>;
+
+    pub fn backend() -> Result<Backend, leptos::prelude::ServerFnError> {
+        leptos::prelude::use_context::<Backend>()
+            .ok_or_else(|| leptos::prelude::ServerFnError::new("page backend missing"))
+    }
+}
+
+#[server(prefix = "/sfn")]
+pub async fn current_viewer() -> Result<Option<Viewer>, ServerFnError> {
+    let backend = ssr::backend()?;
+    let parts = use_context::<http::request::Parts>();
+    Ok(parts.and_then(|p| backend.viewer(&p.headers)))
+}
+
+#[server(prefix = "/sfn")]
+pub async fn list_lives() -> Result<Vec<LiveSummary>, ServerFnError> {
+    ssr::backend()?
+        .directory()
+        .await
+        .map_err(|e| ServerFnError::new(e.message))
+}
+
+#[server(prefix = "/sfn")]
+pub async fn load_live_page(id: String) -> Result<Option<LivePageData>, ServerFnError> {
+    ssr::backend()?
+        .live_page(id)
+        .await
+        .map_err(|e| ServerFnError::new(e.message))
+}

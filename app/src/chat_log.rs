@@ -1,0 +1,209 @@
+//! The browser's model of one room's chat: confirmed messages kept in `seq` order
+//! without duplicates, plus the viewer's own messages still in flight. Pure, so the
+//! ordering and de-duplication rules are unit-tested natively.
+
+use crate::protocol::ChatMessage;
+
+/// How many confirmed messages the panel keeps; older ones can be loaded again.
+pub const MAX_KEPT: usize = 1000;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    Pending,
+    Failed { reason: String, retryable: bool },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outgoing {
+    pub client_id: String,
+    pub content: String,
+    pub delivery: Delivery,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChatLog {
+    messages: Vec<ChatMessage>,
+    outgoing: Vec<Outgoing>,
+    /// Older messages exist on the server before the first one held.
+    pub has_older: bool,
+}
+
+impl ChatLog {
+    pub fn new(history: Vec<ChatMessage>, has_older: bool) -> Self {
+        let mut log = Self {
+            has_older,
+            ..Self::default()
+        };
+        log.merge(history);
+        log
+    }
+
+    pub fn messages(&self) -> &[ChatMessage] {
+        &self.messages
+    }
+
+    pub fn outgoing(&self) -> &[Outgoing] {
+        &self.outgoing
+    }
+
+    /// The highest `seq` held (0 when none): the catch-up point after a reconnect.
+    pub fn last_seq(&self) -> u64 {
+        self.messages.last().map(|m| m.seq).unwrap_or(0)
+    }
+
+    pub fn first_seq(&self) -> Option<u64> {
+        self.messages.first().map(|m| m.seq)
+    }
+
+    /// True when a live message with this `seq` would leave a hole after the
+    /// newest one held, so the missing range must be fetched.
+    pub fn has_gap_before(&self, seq: u64) -> bool {
+        seq > self.last_seq() + 1
+    }
+
+    /// Adds the messages not held yet, in `seq` order, and settles the outgoing
+    /// ones they confirm. Returns how many were new.
+    pub fn merge(&mut self, incoming: impl IntoIterator<Item = ChatMessage>) -> usize {
+        let mut added = 0;
+        for msg in incoming {
+            self.outgoing.retain(|o| o.client_id != msg.client_id);
+            match self.messages.binary_search_by_key(&msg.seq, |m| m.seq) {
+                Ok(_) => {}
+                Err(pos) => {
+                    self.messages.insert(pos, msg);
+                    added += 1;
+                }
+            }
+        }
+        if self.messages.len() > MAX_KEPT {
+            let excess = self.messages.len() - MAX_KEPT;
+            self.messages.drain(..excess);
+            self.has_older = true;
+        }
+        added
+    }
+
+    /// Prepends an older page (from scrolling up).
+    pub fn merge_older(&mut self, older: Vec<ChatMessage>, has_more: bool) -> usize {
+        let added = older
+            .into_iter()
+            .filter(|m| self.messages.binary_search_by_key(&m.seq, |x| x.seq).is_err())
+            .collect::<Vec<_>>();
+        let n = added.len();
+        for m in added {
+            let pos = self
+                .messages
+                .binary_search_by_key(&m.seq, |x| x.seq)
+                .unwrap_err();
+            self.messages.insert(pos, m);
+        }
+        self.has_older = has_more;
+        n
+    }
+
+    pub fn push_outgoing(&mut self, client_id: String, content: String) {
+        self.outgoing.push(Outgoing {
+            client_id,
+            content,
+            delivery: Delivery::Pending,
+        });
+    }
+
+    pub fn fail(&mut self, client_id: &str, reason: String, retryable: bool) {
+        if let Some(o) = self.outgoing.iter_mut().find(|o| o.client_id == client_id) {
+            o.delivery = Delivery::Failed { reason, retryable };
+        }
+    }
+
+    /// Marks a failed message pending again and returns it for re-sending.
+    pub fn retry(&mut self, client_id: &str) -> Option<Outgoing> {
+        let o = self.outgoing.iter_mut().find(|o| o.client_id == client_id)?;
+        o.delivery = Delivery::Pending;
+        Some(o.clone())
+    }
+
+    pub fn dismiss(&mut self, client_id: &str) {
+        self.outgoing.retain(|o| o.client_id != client_id);
+    }
+
+    /// Messages still waiting for an ack: re-sent (same clientId) after a reconnect.
+    pub fn pending(&self) -> Vec<Outgoing> {
+        self.outgoing
+            .iter()
+            .filter(|o| o.delivery == Delivery::Pending)
+            .cloned()
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(seq: u64, client_id: &str) -> ChatMessage {
+        ChatMessage {
+            id: format!("id{seq}"),
+            live_id: "l".into(),
+            seq,
+            user_id: "u".into(),
+            nickname: "n".into(),
+            content: format!("m{seq}"),
+            created_at: "2026-01-01T00:00:00.000Z".into(),
+            client_id: client_id.into(),
+        }
+    }
+
+    fn seqs(log: &ChatLog) -> Vec<u64> {
+        log.messages().iter().map(|m| m.seq).collect()
+    }
+
+    #[test]
+    fn merge_orders_and_deduplicates() {
+        let mut log = ChatLog::new(vec![msg(1, "a"), msg(2, "b")], false);
+        assert_eq!(log.merge(vec![msg(4, "d"), msg(3, "c"), msg(2, "b")]), 2);
+        assert_eq!(seqs(&log), vec![1, 2, 3, 4]);
+        assert_eq!(log.last_seq(), 4);
+    }
+
+    #[test]
+    fn detects_gaps() {
+        let log = ChatLog::new(vec![msg(1, "a"), msg(2, "b")], false);
+        assert!(!log.has_gap_before(3));
+        assert!(log.has_gap_before(5));
+        assert!(!ChatLog::default().has_gap_before(1));
+        assert!(ChatLog::default().has_gap_before(2));
+    }
+
+    #[test]
+    fn confirmation_settles_outgoing() {
+        let mut log = ChatLog::default();
+        log.push_outgoing("c1".into(), "hi".into());
+        log.push_outgoing("c2".into(), "yo".into());
+        assert_eq!(log.pending().len(), 2);
+        log.merge(vec![msg(1, "c1")]);
+        assert_eq!(log.outgoing().len(), 1);
+        log.fail("c2", "too long".into(), false);
+        assert!(log.pending().is_empty());
+        assert_eq!(log.retry("c2").unwrap().delivery, Delivery::Pending);
+        log.dismiss("c2");
+        assert!(log.outgoing().is_empty());
+    }
+
+    #[test]
+    fn older_pages_prepend() {
+        let mut log = ChatLog::new(vec![msg(5, "e"), msg(6, "f")], true);
+        log.merge_older(vec![msg(3, "c"), msg(4, "d"), msg(5, "e")], false);
+        assert_eq!(seqs(&log), vec![3, 4, 5, 6]);
+        assert!(!log.has_older);
+        assert_eq!(log.first_seq(), Some(3));
+    }
+
+    #[test]
+    fn keeps_a_bounded_window() {
+        let mut log = ChatLog::default();
+        log.merge((1..=(MAX_KEPT as u64 + 10)).map(|s| msg(s, &format!("c{s}"))));
+        assert_eq!(log.messages().len(), MAX_KEPT);
+        assert_eq!(log.first_seq(), Some(11));
+        assert!(log.has_older);
+    }
+}

@@ -1,0 +1,455 @@
+//! The chat panel: server-rendered history that the browser then keeps live over
+//! socket.io, with pending/failed sends, catch-up after reconnects and scrollback.
+
+use leptos::{ev::KeyboardEvent, html, prelude::*};
+use serde_json::Value;
+
+use crate::{
+    chat_log::{ChatLog, Delivery, Outgoing},
+    protocol::{
+        events, Ack, ChatMessage, ChatPage, ErrorCode, GetChat, MessageContent, MessageStored,
+        NewMessage, RoomEntered, ViewerCount, Viewer, WireError, EnterRoom,
+    },
+    socket_client::{SocketClient, SocketEvent},
+};
+
+const ACK_TIMEOUT_MS: u32 = 10_000;
+const CATCH_UP_PAGE: u32 = 100;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Conn {
+    Connecting,
+    Connected,
+    Reconnecting,
+}
+
+/// The panel's reactive state; `Copy`, so every handler can hold it.
+#[derive(Clone, Copy)]
+struct Chat {
+    live_id: StoredValue<String>,
+    log: RwSignal<ChatLog>,
+    viewers: RwSignal<u64>,
+    conn: RwSignal<Conn>,
+    unseen: RwSignal<usize>,
+    stuck_to_bottom: RwSignal<bool>,
+    loading_older: RwSignal<bool>,
+    list: NodeRef<html::Ol>,
+    socket: StoredValue<Option<SocketClient>, LocalStorage>,
+}
+
+fn parse_ack<T: serde::de::DeserializeOwned>(r: Result<Value, WireError>) -> Result<T, WireError> {
+    let v = r?;
+    let ack: Ack<T> = serde_json::from_value(v)
+        .map_err(|e| WireError::new(ErrorCode::Invalid, format!("unexpected reply: {e}")))?;
+    ack.into()
+}
+
+impl Chat {
+    fn emit<T: serde::de::DeserializeOwned + 'static>(
+        self,
+        event: &str,
+        data: &impl serde::Serialize,
+        done: impl FnOnce(Result<T, WireError>) + 'static,
+    ) {
+        self.socket.with_value(|s| match s {
+            Some(s) => s.emit_with_ack(event, data, ACK_TIMEOUT_MS, Box::new(move |r| done(parse_ack(r)))),
+            None => done(Err(WireError::new(ErrorCode::Timeout, "not connected"))),
+        });
+    }
+
+    fn connected(self) -> bool {
+        self.socket
+            .with_value(|s| s.as_ref().is_some_and(SocketClient::is_connected))
+    }
+
+    fn on_socket_event(self, ev: SocketEvent) {
+        match ev {
+            SocketEvent::Connected => {
+                self.conn.set(Conn::Connected);
+                self.enter();
+            }
+            SocketEvent::Disconnected => self.conn.set(Conn::Reconnecting),
+            SocketEvent::Event { name, args } => {
+                let Some(arg) = args.into_iter().next() else { return };
+                if name == events::SENDING_MESSAGE {
+                    if let Ok(m) = serde_json::from_value::<ChatMessage>(arg) {
+                        if m.live_id == self.live_id.get_value() {
+                            self.receive_live(m);
+                        }
+                    }
+                } else if name == events::VIEWER_COUNT {
+                    if let Ok(v) = serde_json::from_value::<ViewerCount>(arg) {
+                        if v.live_id == self.live_id.get_value() {
+                            self.viewers.set(v.count);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// (Re-)enters the room, fills any hole since the last message held, and
+    /// re-sends what was never acknowledged.
+    fn enter(self) {
+        let had = self.log.with_untracked(ChatLog::last_seq);
+        let req = EnterRoom {
+            live_id: self.live_id.get_value(),
+        };
+        self.emit(events::ENTER_ROOM, &req, move |r: Result<RoomEntered, WireError>| {
+            let Ok(entered) = r else { return };
+            self.viewers.set(entered.viewers);
+            let oldest_new = entered.history.first().map(|m| m.seq);
+            self.add(entered.history);
+            if had > 0 && oldest_new.is_some_and(|s| s > had + 1) {
+                self.catch_up(had);
+            }
+            for o in self.log.with_untracked(ChatLog::pending) {
+                self.transmit(o);
+            }
+        });
+    }
+
+    fn catch_up(self, after: u64) {
+        let req = GetChat {
+            live_id: self.live_id.get_value(),
+            after: Some(after),
+            limit: Some(CATCH_UP_PAGE),
+            ..GetChat::default()
+        };
+        self.emit(events::GET_CHAT, &req, move |r: Result<ChatPage, WireError>| {
+            let Ok(page) = r else { return };
+            let last = page.messages.last().map(|m| m.seq);
+            self.add(page.messages);
+            if let (true, Some(last)) = (page.has_more, last) {
+                self.catch_up(last);
+            }
+        });
+    }
+
+    fn receive_live(self, m: ChatMessage) {
+        let gap_after = self
+            .log
+            .with_untracked(|l| l.has_gap_before(m.seq).then(|| l.last_seq()));
+        self.add(vec![m]);
+        if let Some(after) = gap_after {
+            self.catch_up(after);
+        }
+    }
+
+    fn add(self, messages: Vec<ChatMessage>) {
+        if messages.is_empty() {
+            return;
+        }
+        let mut added = 0;
+        self.log.update(|l| added = l.merge(messages));
+        if added == 0 {
+            return;
+        }
+        if self.stuck_to_bottom.get_untracked() {
+            self.scroll_to_bottom();
+        } else {
+            self.unseen.update(|n| *n += added);
+        }
+    }
+
+    fn send(self, text: String) -> Result<(), String> {
+        let content = MessageContent::parse(&text).map_err(|e| e.0)?;
+        let client_id = new_client_id();
+        self.log
+            .update(|l| l.push_outgoing(client_id.clone(), content.as_str().to_owned()));
+        self.stuck_to_bottom.set(true);
+        self.unseen.set(0);
+        self.scroll_to_bottom();
+        self.transmit(Outgoing {
+            client_id,
+            content: content.into_inner(),
+            delivery: Delivery::Pending,
+        });
+        Ok(())
+    }
+
+    fn transmit(self, o: Outgoing) {
+        let req = NewMessage {
+            live_id: self.live_id.get_value(),
+            content: o.content,
+            client_id: o.client_id.clone(),
+        };
+        let client_id = o.client_id;
+        self.emit(events::NEW_MESSAGE, &req, move |r: Result<MessageStored, WireError>| match r {
+            Ok(stored) => self.add(vec![stored.message]),
+            // Not connected: stays pending and goes again after the reconnect.
+            Err(e) if e.code == ErrorCode::Timeout && !self.connected() => {}
+            Err(e) => {
+                let retryable = matches!(e.code, ErrorCode::Timeout | ErrorCode::Unavailable);
+                self.log.update(|l| l.fail(&client_id, e.message, retryable));
+            }
+        });
+    }
+
+    fn retry(self, client_id: &str) {
+        if let Some(o) = self.log.try_update(|l| l.retry(client_id)).flatten() {
+            self.transmit(o);
+        }
+    }
+
+    fn load_older(self) {
+        if self.loading_older.get_untracked() || !self.log.with_untracked(|l| l.has_older) {
+            return;
+        }
+        let Some(first) = self.log.with_untracked(ChatLog::first_seq) else {
+            return;
+        };
+        self.loading_older.set(true);
+        let req = GetChat {
+            live_id: self.live_id.get_value(),
+            before: Some(first),
+            ..GetChat::default()
+        };
+        self.emit(events::GET_CHAT, &req, move |r: Result<ChatPage, WireError>| {
+            self.loading_older.set(false);
+            let Ok(page) = r else { return };
+            let before = self.list.get_untracked().map(|el| (el.scroll_height(), el.scroll_top()));
+            self.log.update(|l| {
+                l.merge_older(page.messages, page.has_more);
+            });
+            // Keep the message the viewer was looking at in place.
+            if let Some((old_height, old_top)) = before {
+                let list = self.list;
+                request_animation_frame(move || {
+                    if let Some(el) = list.get_untracked() {
+                        el.set_scroll_top(old_top + el.scroll_height() - old_height);
+                    }
+                });
+            }
+        });
+    }
+
+    fn on_scroll(self) {
+        let Some(el) = self.list.get_untracked() else { return };
+        let at_bottom = el.scroll_height() - el.scroll_top() - el.client_height() < 40;
+        self.stuck_to_bottom.set(at_bottom);
+        if at_bottom {
+            self.unseen.set(0);
+        }
+        if el.scroll_top() < 40 {
+            self.load_older();
+        }
+    }
+
+    fn scroll_to_bottom(self) {
+        let list = self.list;
+        request_animation_frame(move || {
+            if let Some(el) = list.get_untracked() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn new_client_id() -> String {
+    let now = js_sys::Date::now() as u64;
+    let r1 = (js_sys::Math::random() * u32::MAX as f64) as u32;
+    let r2 = (js_sys::Math::random() * u32::MAX as f64) as u32;
+    format!("c{now:x}-{r1:08x}{r2:08x}")
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn new_client_id() -> String {
+    unreachable!("messages are only sent from the browser")
+}
+
+/// "HH:MM" in the viewer's time zone once running in the browser; UTC in the
+/// server-rendered HTML (the server cannot know the viewer's zone).
+fn clock(created_at: &str, in_browser: bool) -> String {
+    #[cfg(feature = "hydrate")]
+    if in_browser {
+        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(created_at));
+        if !d.get_time().is_nan() {
+            return format!("{:02}:{:02}", d.get_hours(), d.get_minutes());
+        }
+    }
+    let _ = in_browser;
+    created_at
+        .get(11..16)
+        .map(|hm| format!("{hm} UTC"))
+        .unwrap_or_default()
+}
+
+#[component]
+pub fn ChatPanel(
+    live_id: String,
+    history: Vec<ChatMessage>,
+    has_older: bool,
+    viewer: Option<Viewer>,
+    viewers: u64,
+) -> impl IntoView {
+    let chat = Chat {
+        live_id: StoredValue::new(live_id.clone()),
+        log: RwSignal::new(ChatLog::new(history, has_older)),
+        viewers: RwSignal::new(viewers),
+        conn: RwSignal::new(Conn::Connecting),
+        unseen: RwSignal::new(0),
+        stuck_to_bottom: RwSignal::new(true),
+        loading_older: RwSignal::new(false),
+        list: NodeRef::new(),
+        socket: StoredValue::new_local(None),
+    };
+    let in_browser = RwSignal::new(false);
+    let draft = RwSignal::new(String::new());
+    let input_error = RwSignal::new(None::<String>);
+
+    // Runs in the browser only, once, after hydration.
+    Effect::new(move |_| {
+        in_browser.set(true);
+        chat.scroll_to_bottom();
+        let client = SocketClient::connect(move |ev| chat.on_socket_event(ev));
+        chat.socket.set_value(Some(client));
+    });
+    on_cleanup(move || {
+        chat.socket.with_value(|s| {
+            if let Some(s) = s {
+                s.close()
+            }
+        })
+    });
+
+    let submit = move || {
+        let text = draft.get_untracked();
+        match chat.send(text) {
+            Ok(()) => {
+                draft.set(String::new());
+                input_error.set(None);
+            }
+            Err(e) => input_error.set(Some(e)),
+        }
+    };
+
+    let conn_label = move || match chat.conn.get() {
+        Conn::Connecting => "connecting…",
+        Conn::Connected => "connected",
+        Conn::Reconnecting => "reconnecting…",
+    };
+    let conn_state = move || match chat.conn.get() {
+        Conn::Connecting => "connecting",
+        Conn::Connected => "connected",
+        Conn::Reconnecting => "reconnecting",
+    };
+    let login_href = format!("/login?next=/live/{live_id}");
+
+    view! {
+        <aside class="chat" data-testid="chat">
+            <header class="chat-head">
+                <h2>"Chat"</h2>
+                <span class="viewers" data-testid="viewer-count">
+                    {move || format!("{} watching", chat.viewers.get())}
+                </span>
+                <span class="conn" data-testid="connection" data-state=conn_state>{conn_label}</span>
+            </header>
+            <ol class="messages" data-testid="messages" node_ref=chat.list on:scroll=move |_| chat.on_scroll()>
+                <Show when=move || chat.log.with(|l| l.has_older)>
+                    <li class="older">
+                        <button type="button" class="link" on:click=move |_| chat.load_older()>
+                            {move || if chat.loading_older.get() { "Loading…" } else { "Load older messages" }}
+                        </button>
+                    </li>
+                </Show>
+                <For each=move || chat.log.with(|l| l.messages().to_vec()) key=|m| m.seq let:m>
+                    <li class="msg" data-seq=m.seq>
+                        <time datetime=m.created_at.clone()>{
+                            let at = m.created_at.clone();
+                            move || clock(&at, in_browser.get())
+                        }</time>
+                        " "
+                        <span class="nick">{m.nickname}</span>
+                        ": "
+                        <span class="text">{m.content}</span>
+                    </li>
+                </For>
+                <For
+                    each=move || chat.log.with(|l| l.outgoing().to_vec())
+                    key=|o| format!("{}:{:?}", o.client_id, o.delivery)
+                    let:o
+                >
+                    {
+                        let client_id = o.client_id.clone();
+                        match o.delivery {
+                            Delivery::Pending => view! {
+                                <li class="msg pending" data-testid="pending">
+                                    <span class="text">{o.content}</span>
+                                    <span class="status">" sending…"</span>
+                                </li>
+                            }.into_any(),
+                            Delivery::Failed { reason, retryable } => {
+                                let dismiss_id = client_id.clone();
+                                view! {
+                                    <li class="msg failed" data-testid="failed">
+                                        <span class="text">{o.content}</span>
+                                        <span class="status" role="alert">{format!(" not sent: {reason}")}</span>
+                                        {retryable.then(|| view! {
+                                            <button type="button" class="link" on:click=move |_| chat.retry(&client_id)>"Retry"</button>
+                                        })}
+                                        <button type="button" class="link" on:click=move |_| chat.log.update(|l| l.dismiss(&dismiss_id))>"Dismiss"</button>
+                                    </li>
+                                }.into_any()
+                            }
+                        }
+                    }
+                </For>
+            </ol>
+            <Show when=move || { chat.unseen.get() > 0 }>
+                <button
+                    type="button"
+                    class="new-messages"
+                    data-testid="new-messages"
+                    on:click=move |_| {
+                        chat.unseen.set(0);
+                        chat.stuck_to_bottom.set(true);
+                        chat.scroll_to_bottom();
+                    }
+                >
+                    {move || format!("{} new messages ↓", chat.unseen.get())}
+                </button>
+            </Show>
+            {match viewer {
+                Some(_) => view! {
+                    <form class="composer" on:submit=move |ev| { ev.prevent_default(); submit(); }>
+                        <textarea
+                            data-testid="chat-input"
+                            rows="2"
+                            placeholder="Send a message"
+                            aria-label="Chat message"
+                            prop:value=move || draft.get()
+                            on:input=move |ev| {
+                                draft.set(event_target_value(&ev));
+                                input_error.set(None);
+                            }
+                            on:keydown=move |ev: KeyboardEvent| {
+                                if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                                    ev.prevent_default();
+                                    submit();
+                                }
+                            }
+                        ></textarea>
+                        <div class="composer-row">
+                            <span
+                                class="counter"
+                                data-testid="char-counter"
+                                class:over=move || draft.with(|d| d.trim().chars().count() > MessageContent::MAX_CHARS)
+                            >
+                                {move || format!("{}/{}", draft.with(|d| d.trim().chars().count()), MessageContent::MAX_CHARS)}
+                            </span>
+                            <button type="submit" data-testid="send">"Chat"</button>
+                        </div>
+                        {move || input_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                    </form>
+                }.into_any(),
+                None => view! {
+                    <p class="guest" data-testid="login-to-chat">
+                        <a href=login_href>"Log in to chat"</a>
+                    </p>
+                }.into_any(),
+            }}
+        </aside>
+    }
+}

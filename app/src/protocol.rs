@@ -1,0 +1,302 @@
+//! The wire protocol: the one definition of every event name, payload, message and
+//! error code that the server and the browser exchange. Both ends use these types.
+
+pub mod domain;
+pub mod packet;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+pub use domain::*;
+
+/// Event names, client -> server.
+pub mod events {
+    pub const ENTER_ROOM: &str = "enter_room";
+    pub const LEAVE_ROOM: &str = "leave_room";
+    pub const NEW_MESSAGE: &str = "new_message";
+    pub const GET_CHAT: &str = "get_all_chat_by_liveId";
+    /// Server -> client.
+    pub const SENDING_MESSAGE: &str = "sending_message";
+    pub const VIEWER_COUNT: &str = "viewer_count";
+}
+
+/// Most messages a history request may ask for, and how many it gets by default.
+pub const HISTORY_MAX: u32 = 100;
+pub const HISTORY_DEFAULT: u32 = 50;
+
+/// A stored chat message as every client sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatMessage {
+    pub id: String,
+    pub live_id: String,
+    pub seq: u64,
+    pub user_id: String,
+    pub nickname: String,
+    pub content: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub client_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnterRoom {
+    pub live_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomEntered {
+    pub history: Vec<ChatMessage>,
+    pub viewers: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaveRoom {
+    pub live_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewMessage {
+    pub live_id: String,
+    pub content: String,
+    pub client_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageStored {
+    pub message: ChatMessage,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetChat {
+    pub live_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatPage {
+    /// Oldest first.
+    pub messages: Vec<ChatMessage>,
+    pub has_more: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ViewerCount {
+    pub live_id: String,
+    pub count: u64,
+}
+
+/// Empty success payload (`{ok:true}`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Empty {}
+
+/// Stable error codes clients may branch on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    Unauthorized,
+    Invalid,
+    NotFound,
+    Unavailable,
+    /// A request from a foreign origin.
+    Forbidden,
+    /// Not from the server: the client gave up waiting for an ack.
+    Timeout,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Invalid => "invalid",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Unavailable => "unavailable",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::Timeout => "timeout",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{code:?}: {message}")]
+pub struct WireError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl WireError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// Every ack: `{ok:true, ...data}` or `{ok:false, error:{code,message}}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ack<T> {
+    Ok(T),
+    Err(WireError),
+}
+
+impl<T> From<Result<T, WireError>> for Ack<T> {
+    fn from(r: Result<T, WireError>) -> Self {
+        match r {
+            Ok(t) => Ack::Ok(t),
+            Err(e) => Ack::Err(e),
+        }
+    }
+}
+
+impl<T> From<Ack<T>> for Result<T, WireError> {
+    fn from(a: Ack<T>) -> Self {
+        match a {
+            Ack::Ok(t) => Ok(t),
+            Ack::Err(e) => Err(e),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct AckOk<T> {
+    ok: bool,
+    #[serde(flatten)]
+    data: T,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AckErr {
+    ok: bool,
+    error: WireError,
+}
+
+impl<T: Serialize> Serialize for Ack<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Ack::Ok(data) => AckOk { ok: true, data }.serialize(s),
+            Ack::Err(error) => AckErr {
+                ok: false,
+                error: error.clone(),
+            }
+            .serialize(s),
+        }
+    }
+}
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Ack<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let value = serde_json::Value::deserialize(d)?;
+        match value.get("ok").and_then(|v| v.as_bool()) {
+            Some(true) => {
+                let data: AckOk<T> = serde_json::from_value(value).map_err(D::Error::custom)?;
+                Ok(Ack::Ok(data.data))
+            }
+            Some(false) => {
+                let err: AckErr = serde_json::from_value(value).map_err(D::Error::custom)?;
+                Ok(Ack::Err(err.error))
+            }
+            None => Err(D::Error::custom("ack without a boolean `ok`")),
+        }
+    }
+}
+
+/// A live room as listed in the directory and shown on its page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveSummary {
+    pub id: String,
+    pub title: String,
+    pub streamer_id: String,
+    pub streamer_nickname: String,
+    pub status: LiveStatus,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_url: Option<String>,
+    #[serde(default)]
+    pub viewers: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LiveStatus {
+    Live,
+    Ended,
+}
+
+/// `POST /api/lives` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateLive {
+    pub title: String,
+}
+
+/// The logged-in viewer as pages see them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Viewer {
+    pub user_id: String,
+    pub nickname: String,
+}
+
+/// Error body of every JSON API error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiErrorBody {
+    pub error: WireError,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ack_ok_flattens_data() {
+        let ack: Ack<ViewerCount> = Ack::Ok(ViewerCount {
+            live_id: "l".into(),
+            count: 3,
+        });
+        assert_eq!(
+            serde_json::to_value(&ack).unwrap(),
+            json!({"ok": true, "liveId": "l", "count": 3})
+        );
+        let empty: Ack<Empty> = Ack::Ok(Empty {});
+        assert_eq!(serde_json::to_value(&empty).unwrap(), json!({"ok": true}));
+    }
+
+    #[test]
+    fn ack_error_round_trips() {
+        let ack: Ack<Empty> = Ack::Err(WireError::new(ErrorCode::NotFound, "no such live"));
+        let v = serde_json::to_value(&ack).unwrap();
+        assert_eq!(
+            v,
+            json!({"ok": false, "error": {"code": "not_found", "message": "no such live"}})
+        );
+        let back: Ack<Empty> = serde_json::from_value(v).unwrap();
+        assert_eq!(back, ack);
+    }
+
+    #[test]
+    fn ack_without_ok_is_rejected() {
+        assert!(serde_json::from_value::<Ack<Empty>>(json!({"data": 1})).is_err());
+    }
+
+    #[test]
+    fn get_chat_fields_are_optional() {
+        let g: GetChat = serde_json::from_value(json!({"liveId": "x"})).unwrap();
+        assert_eq!(g.before, None);
+        assert_eq!(g.limit, None);
+    }
+}

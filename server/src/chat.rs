@@ -1,0 +1,185 @@
+//! Posting and reading chat: validation, per-room sequencing and idempotency.
+//!
+//! Each room has one turn (an async mutex). A send takes the turn, stores the
+//! message with the next `seq`, and the caller broadcasts it before giving the turn
+//! back, so every viewer receives a room's messages in `seq` order however many
+//! senders race. The unique indexes on (liveId, seq) and (liveId, userId, clientId)
+//! make the database the final judge of order and of duplicates.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use app::protocol::{
+    ChatMessage, ChatPage, ClientId, ErrorCode, GetChat, HistoryQuery, LiveId, MessageContent,
+    NewMessage, WireError,
+};
+use bson::{oid::ObjectId, DateTime};
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
+
+use crate::{
+    auth::Identity,
+    store::{chat::ChatDoc, lives::LiveDoc, StoreError, Stores},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    #[error("log in to chat")]
+    Unauthorized,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("no such live")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ChatError {
+    /// What the client is told. Store failures are logged with their cause and
+    /// reported as a generic `unavailable`.
+    pub fn to_wire(&self) -> WireError {
+        match self {
+            ChatError::Unauthorized => WireError::new(ErrorCode::Unauthorized, self.to_string()),
+            ChatError::Invalid(m) => WireError::new(ErrorCode::Invalid, m.clone()),
+            ChatError::NotFound => WireError::new(ErrorCode::NotFound, self.to_string()),
+            ChatError::Store(e) => {
+                tracing::error!(error = %e, "chat store failure");
+                WireError::new(
+                    ErrorCode::Unavailable,
+                    "chat is temporarily unavailable; try again",
+                )
+            }
+        }
+    }
+}
+
+impl From<app::protocol::Invalid> for ChatError {
+    fn from(e: app::protocol::Invalid) -> Self {
+        ChatError::Invalid(e.0)
+    }
+}
+
+#[derive(Default)]
+struct RoomState {
+    /// The last stored `seq`; `None` until read from the database, and again after
+    /// a write whose outcome is unknown.
+    last_seq: Option<u64>,
+}
+
+/// A stored message, and the room's turn. Broadcast `message` (when `fresh`)
+/// before dropping this, so the room's order holds.
+pub struct Sequenced {
+    pub message: ChatMessage,
+    /// False when this was a retry of an already stored message.
+    pub fresh: bool,
+    _turn: OwnedMutexGuard<RoomState>,
+}
+
+const INSERT_ATTEMPTS: usize = 3;
+
+#[derive(Clone)]
+pub struct ChatService {
+    stores: Stores,
+    rooms: Arc<Mutex<HashMap<LiveId, Arc<AsyncMutex<RoomState>>>>>,
+}
+
+impl ChatService {
+    pub fn new(stores: Stores) -> Self {
+        Self {
+            stores,
+            rooms: Default::default(),
+        }
+    }
+
+    pub fn stores(&self) -> &Stores {
+        &self.stores
+    }
+
+    /// The live, or `NotFound`.
+    pub async fn live(&self, raw_id: &str) -> Result<(LiveId, LiveDoc), ChatError> {
+        let id = LiveId::parse(raw_id)?;
+        let live = self.stores.lives.get(&id).await?.ok_or(ChatError::NotFound)?;
+        Ok((id, live))
+    }
+
+    fn room(&self, id: &LiveId) -> Arc<AsyncMutex<RoomState>> {
+        let mut rooms = self.rooms.lock().expect("room map poisoned");
+        rooms.entry(id.clone()).or_default().clone()
+    }
+
+    /// Stores a message from `who` and returns it with the room's turn.
+    pub async fn post(&self, who: Option<&Identity>, req: NewMessage) -> Result<Sequenced, ChatError> {
+        let who = who.ok_or(ChatError::Unauthorized)?;
+        let content = MessageContent::parse(&req.content)?;
+        let client_id = ClientId::parse(&req.client_id)?;
+        let (live_id, _) = self.live(&req.live_id).await?;
+
+        let mut turn = self.room(&live_id).lock_owned().await;
+        for _ in 0..INSERT_ATTEMPTS {
+            let last = match turn.last_seq {
+                Some(s) => s,
+                None => {
+                    let s = self.stores.chat.last_seq(&live_id).await?;
+                    turn.last_seq = Some(s);
+                    s
+                }
+            };
+            let now = DateTime::now();
+            let doc = ChatDoc {
+                id: ObjectId::new(),
+                live_id: live_id.as_str().to_owned(),
+                seq: (last + 1) as i64,
+                user_id: who.user_id.clone(),
+                nickname: who.nickname.clone(),
+                content: content.as_str().to_owned(),
+                client_id: client_id.as_str().to_owned(),
+                created_at: now,
+                updated_at: now,
+            };
+            match self.stores.chat.insert(&doc).await {
+                Ok(()) => {
+                    turn.last_seq = Some(last + 1);
+                    return Ok(Sequenced {
+                        message: doc.to_message(),
+                        fresh: true,
+                        _turn: turn,
+                    });
+                }
+                Err(StoreError::Duplicate(_)) => {
+                    // Either this clientId was already stored (a retry), or another
+                    // writer took this seq: tell them apart by looking.
+                    if let Some(original) = self
+                        .stores
+                        .chat
+                        .find_by_client_id(&live_id, &who.user_id, client_id.as_str())
+                        .await?
+                    {
+                        return Ok(Sequenced {
+                            message: original.to_message(),
+                            fresh: false,
+                            _turn: turn,
+                        });
+                    }
+                    turn.last_seq = None;
+                }
+                Err(e) => {
+                    // The write may or may not have landed: re-read the seq next time.
+                    turn.last_seq = None;
+                    return Err(e.into());
+                }
+            }
+        }
+        Err(StoreError::Unavailable("could not allocate a sequence number".into()).into())
+    }
+
+    pub async fn history(&self, req: &GetChat) -> Result<ChatPage, ChatError> {
+        let query = HistoryQuery::parse(req)?;
+        let (live_id, _) = self.live(&req.live_id).await?;
+        let page = self.stores.chat.history(&live_id, query).await?;
+        Ok(ChatPage {
+            messages: page.messages,
+            has_more: page.has_more,
+        })
+    }
+}

@@ -1,0 +1,142 @@
+//! The live chat server: pages (Leptos SSR), the JSON API and socket.io on one
+//! port, over MongoDB.
+
+pub mod auth;
+pub mod chat;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod origin;
+pub mod pages;
+pub mod routes;
+pub mod seed;
+pub mod socket;
+pub mod state;
+pub mod store;
+
+use std::{future::Future, sync::Arc};
+
+use app::{shell, App};
+use axum::{middleware, routing::post, Router};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use socketioxide::SocketIo;
+use tokio::net::TcpListener;
+
+use crate::{
+    auth::TokenKeys, chat::ChatService, config::Config, pages::Pages, state::AppState,
+    store::Stores,
+};
+
+/// Builds the whole application: state, socket.io and the router.
+pub async fn build(config: Config, leptos_options: LeptosOptions) -> startup::Result<(Router, SocketIo)> {
+    let stores = Stores::connect(&config.mongodb_uri, config.db_timeout).await?;
+    // Indexes and demo data need the database; if it is down at start the server
+    // still comes up (readiness says not ready) and creates them once it is back.
+    {
+        let stores = stores.clone();
+        let seed = config.seed_demo;
+        tokio::spawn(async move { prepare_database(stores, seed).await });
+    }
+    let chat = ChatService::new(stores);
+    let keys = TokenKeys::new(&config.jwt_secret, config.jwt_ttl);
+
+    let (socket_layer, io) = SocketIo::builder()
+        .max_payload(config.max_packet_bytes)
+        .ws_max_message_size(config.max_packet_bytes as usize)
+        .ws_max_frame_size(config.max_packet_bytes as usize)
+        .with_state(chat.clone())
+        .with_state(keys.clone())
+        .build_layer();
+    socket::register(&io);
+
+    let state = AppState {
+        leptos_options,
+        config: Arc::new(config),
+        keys,
+        chat,
+        io: io.clone(),
+    };
+    let backend = Pages::backend(state.clone());
+    let routes = generate_route_list(App);
+
+    let router = Router::new()
+        .route(
+            "/sfn/{*fn_name}",
+            post({
+                let backend = backend.clone();
+                move |req| {
+                    let backend = backend.clone();
+                    handle_server_fns_with_context(move || provide_context(backend.clone()), req)
+                }
+            }),
+        )
+        .merge(routes::api())
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(backend.clone()),
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(socket_layer)
+        .layer(middleware::from_fn_with_state(state.clone(), origin::check_origin))
+        .with_state(state);
+    Ok((router, io))
+}
+
+async fn prepare_database(stores: Stores, seed: bool) {
+    let mut delay = std::time::Duration::from_millis(200);
+    loop {
+        let result = async {
+            stores.ensure_indexes().await?;
+            if seed {
+                seed::seed_demo(&stores).await?;
+            }
+            Ok::<_, store::StoreError>(())
+        }
+        .await;
+        match result {
+            Ok(()) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "database not prepared yet; retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(std::time::Duration::from_secs(5));
+            }
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves, then closes every socket (clients reconnect
+/// elsewhere or later) and finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    io: SocketIo,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: closing sockets");
+            io.close().await;
+        })
+        .await
+}
+
+/// The error of start-up.
+pub mod startup {
+    #[derive(Debug, thiserror::Error)]
+    pub enum StartError {
+        #[error(transparent)]
+        Config(#[from] crate::config::ConfigError),
+        #[error(transparent)]
+        Store(#[from] crate::store::StoreError),
+        #[error("cannot listen: {0}")]
+        Io(#[from] std::io::Error),
+    }
+    pub type Result<T> = std::result::Result<T, StartError>;
+}

@@ -1,0 +1,64 @@
+//! What the Leptos pages read from the server, behind `app`'s `PageBackend`.
+
+use std::sync::Arc;
+
+use app::{
+    api::{
+        ssr::{BoxFuture, PageBackend},
+        LivePageData,
+    },
+    protocol::{HistoryQuery, HistoryWindow, LiveSummary, Viewer, WireError, HISTORY_DEFAULT},
+};
+
+use crate::{chat::ChatError, routes::lives::directory, socket::viewer_count, state::AppState};
+
+pub struct Pages(pub AppState);
+
+impl Pages {
+    pub fn backend(state: AppState) -> app::api::ssr::Backend {
+        Arc::new(Pages(state))
+    }
+}
+
+impl PageBackend for Pages {
+    fn directory(&self) -> BoxFuture<Result<Vec<LiveSummary>, WireError>> {
+        let state = self.0.clone();
+        Box::pin(async move { directory(&state).await.map_err(|e| e.error) })
+    }
+
+    fn live_page(&self, id: String) -> BoxFuture<Result<Option<LivePageData>, WireError>> {
+        let state = self.0.clone();
+        Box::pin(async move {
+            let (id, live) = match state.chat.live(&id).await {
+                Ok(found) => found,
+                Err(ChatError::NotFound | ChatError::Invalid(_)) => return Ok(None),
+                Err(e) => return Err(e.to_wire()),
+            };
+            let page = state
+                .chat
+                .stores()
+                .chat
+                .history(
+                    &id,
+                    HistoryQuery {
+                        window: HistoryWindow::Latest,
+                        limit: HISTORY_DEFAULT,
+                    },
+                )
+                .await
+                .map_err(|e| ChatError::from(e).to_wire())?;
+            Ok(Some(LivePageData {
+                live: live.summary(viewer_count(&state.io, &id)),
+                history: page.messages,
+                has_older: page.has_more,
+            }))
+        })
+    }
+
+    fn viewer(&self, headers: &axum::http::HeaderMap) -> Option<Viewer> {
+        self.0.keys.from_headers(headers).map(|i| Viewer {
+            user_id: i.user_id,
+            nickname: i.nickname,
+        })
+    }
+}

@@ -1,0 +1,100 @@
+//! Live rooms over HTTP: the directory, one live, its chat history, and creation.
+
+use app::protocol::{ChatPage, CreateLive, GetChat, LiveId, LiveSummary, LiveTitle};
+use axum::{
+    extract::{rejection::QueryRejection, Path, Query, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+    routing::get,
+    Json, Router,
+};
+use serde::Deserialize;
+
+use super::query_escape;
+use crate::{error::ApiError, extract::FormOrJson, socket::viewer_count, state::AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/lives", get(list).post(create))
+        .route("/api/lives/{id}", get(one))
+        .route("/api/lives/{id}/chat", get(history))
+}
+
+/// The directory with each room's current viewer count.
+pub async fn directory(state: &AppState) -> Result<Vec<LiveSummary>, ApiError> {
+    let lives = state.chat.stores().lives.directory().await?;
+    Ok(lives
+        .iter()
+        .map(|l| {
+            let viewers = LiveId::parse(&l.id.to_hex())
+                .map(|id| viewer_count(&state.io, &id))
+                .unwrap_or(0);
+            l.summary(viewers)
+        })
+        .collect())
+}
+
+async fn list(State(state): State<AppState>) -> Result<Json<Vec<LiveSummary>>, ApiError> {
+    Ok(Json(directory(&state).await?))
+}
+
+async fn one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<LiveSummary>, ApiError> {
+    let (id, live) = state.chat.live(&id).await?;
+    Ok(Json(live.summary(viewer_count(&state.io, &id))))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    input: FormOrJson<CreateLive>,
+) -> Response {
+    let from_form = input.from_form;
+    let result = async {
+        let who = state
+            .keys
+            .from_headers(&headers)
+            .ok_or_else(|| ApiError::unauthorized("log in to create a live"))?;
+        let title = LiveTitle::parse(&input.value.title)?;
+        let live = state
+            .chat
+            .stores()
+            .lives
+            .create(&title, &who.user_id, &who.nickname, None)
+            .await?;
+        Ok::<_, ApiError>(live.summary(0))
+    }
+    .await;
+    match (result, from_form) {
+        (Ok(live), true) => Redirect::to(&format!("/live/{}", live.id)).into_response(),
+        (Ok(live), false) => (StatusCode::CREATED, Json(live)).into_response(),
+        (Err(e), true) => {
+            Redirect::to(&format!("/?error={}", query_escape(&e.error.message))).into_response()
+        }
+        (Err(e), false) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct HistoryParams {
+    before: Option<u64>,
+    after: Option<u64>,
+    limit: Option<u32>,
+}
+
+async fn history(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    params: Result<Query<HistoryParams>, QueryRejection>,
+) -> Result<Json<ChatPage>, ApiError> {
+    let Query(p) = params.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let page = state
+        .chat
+        .history(&GetChat {
+            live_id: id,
+            before: p.before,
+            after: p.after,
+            limit: p.limit,
+        })
+        .await?;
+    Ok(Json(page))
+}

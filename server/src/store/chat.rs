@@ -1,0 +1,148 @@
+//! The `chat` collection: messages, unique per (liveId, seq) and per
+//! (liveId, userId, clientId) so both ordering and idempotency are enforced by the
+//! database, not only by this process.
+
+use std::time::Duration;
+
+use app::protocol::{ChatMessage, HistoryQuery, HistoryWindow, LiveId};
+use bson::{doc, oid::ObjectId, DateTime, Document};
+use futures::TryStreamExt;
+use mongodb::{options::IndexOptions, Collection, Database, IndexModel};
+use serde::{Deserialize, Serialize};
+
+use super::{bounded, rfc3339, StoreError};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatDoc {
+    #[serde(rename = "_id")]
+    pub id: ObjectId,
+    pub live_id: String,
+    pub seq: i64,
+    pub user_id: String,
+    pub nickname: String,
+    pub content: String,
+    pub client_id: String,
+    pub created_at: DateTime,
+    pub updated_at: DateTime,
+}
+
+impl ChatDoc {
+    pub fn to_message(&self) -> ChatMessage {
+        ChatMessage {
+            id: self.id.to_hex(),
+            live_id: self.live_id.clone(),
+            seq: self.seq.max(0) as u64,
+            user_id: self.user_id.clone(),
+            nickname: self.nickname.clone(),
+            content: self.content.clone(),
+            created_at: rfc3339(self.created_at),
+            client_id: self.client_id.clone(),
+        }
+    }
+}
+
+/// A page of history, oldest first.
+pub struct HistoryPage {
+    pub messages: Vec<ChatMessage>,
+    pub has_more: bool,
+}
+
+#[derive(Clone)]
+pub struct ChatStore {
+    coll: Collection<ChatDoc>,
+    timeout: Duration,
+}
+
+impl ChatStore {
+    pub fn new(db: &Database, timeout: Duration) -> Self {
+        Self {
+            coll: db.collection("chat"),
+            timeout,
+        }
+    }
+
+    pub async fn ensure_indexes(&self) -> Result<(), StoreError> {
+        let unique = || IndexOptions::builder().unique(true).build();
+        for keys in [
+            doc! {"liveId": 1, "seq": 1},
+            doc! {"liveId": 1, "userId": 1, "clientId": 1},
+        ] {
+            let idx = IndexModel::builder().keys(keys).options(unique()).build();
+            bounded(self.timeout, self.coll.create_index(idx)).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn insert(&self, msg: &ChatDoc) -> Result<(), StoreError> {
+        bounded(self.timeout, self.coll.insert_one(msg)).await?;
+        Ok(())
+    }
+
+    /// The message a user already sent with this client id, if any.
+    pub async fn find_by_client_id(
+        &self,
+        live: &LiveId,
+        user_id: &str,
+        client_id: &str,
+    ) -> Result<Option<ChatDoc>, StoreError> {
+        bounded(
+            self.timeout,
+            self.coll.find_one(doc! {
+                "liveId": live.as_str(), "userId": user_id, "clientId": client_id
+            }),
+        )
+        .await
+    }
+
+    /// The highest sequence number stored for a room (0 when empty).
+    pub async fn last_seq(&self, live: &LiveId) -> Result<u64, StoreError> {
+        let last = bounded(
+            self.timeout,
+            self.coll
+                .find_one(doc! {"liveId": live.as_str()})
+                .sort(doc! {"seq": -1}),
+        )
+        .await?;
+        Ok(last.map(|d| d.seq.max(0) as u64).unwrap_or(0))
+    }
+
+    pub async fn history(&self, live: &LiveId, q: HistoryQuery) -> Result<HistoryPage, StoreError> {
+        let (filter, ascending): (Document, bool) = match q.window {
+            HistoryWindow::Latest => (doc! {"liveId": live.as_str()}, false),
+            HistoryWindow::Before(b) => (
+                doc! {"liveId": live.as_str(), "seq": {"$lt": clamp_i64(b)}},
+                false,
+            ),
+            HistoryWindow::After(a) => (
+                doc! {"liveId": live.as_str(), "seq": {"$gt": clamp_i64(a)}},
+                true,
+            ),
+        };
+        let limit = i64::from(q.limit);
+        let find = async {
+            let cursor = self
+                .coll
+                .find(filter)
+                .sort(doc! {"seq": if ascending { 1 } else { -1 }})
+                // One extra tells whether there is more beyond this page.
+                .limit(limit + 1)
+                .await?;
+            cursor.try_collect::<Vec<_>>().await
+        };
+        let mut docs = bounded(self.timeout, find).await?;
+        let has_more = docs.len() as i64 > limit;
+        docs.truncate(q.limit as usize);
+        if !ascending {
+            docs.reverse();
+        }
+        Ok(HistoryPage {
+            messages: docs.iter().map(ChatDoc::to_message).collect(),
+            has_more,
+        })
+    }
+}
+
+fn clamp_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,118 @@
+//! The `lives` collection: live rooms.
+
+use std::time::Duration;
+
+use app::protocol::{LiveId, LiveStatus, LiveSummary, LiveTitle};
+use bson::{doc, oid::ObjectId, DateTime};
+use futures::TryStreamExt;
+use mongodb::{Collection, Database, IndexModel};
+use serde::{Deserialize, Serialize};
+
+use super::{bounded, rfc3339, StoreError};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveDoc {
+    #[serde(rename = "_id")]
+    pub id: ObjectId,
+    pub title: String,
+    pub streamer_id: String,
+    pub streamer_nickname: String,
+    pub status: LiveStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_url: Option<String>,
+    pub created_at: DateTime,
+    pub updated_at: DateTime,
+}
+
+impl LiveDoc {
+    /// The public view; `viewers` is filled in by the caller from the socket rooms.
+    pub fn summary(&self, viewers: u64) -> LiveSummary {
+        LiveSummary {
+            id: self.id.to_hex(),
+            title: self.title.clone(),
+            streamer_id: self.streamer_id.clone(),
+            streamer_nickname: self.streamer_nickname.clone(),
+            status: self.status,
+            created_at: rfc3339(self.created_at),
+            video_url: self.video_url.clone(),
+            viewers,
+        }
+    }
+}
+
+/// The directory lists at most this many rooms.
+const DIRECTORY_LIMIT: i64 = 100;
+
+#[derive(Clone)]
+pub struct LiveStore {
+    coll: Collection<LiveDoc>,
+    timeout: Duration,
+}
+
+impl LiveStore {
+    pub fn new(db: &Database, timeout: Duration) -> Self {
+        Self {
+            coll: db.collection("lives"),
+            timeout,
+        }
+    }
+
+    pub async fn ensure_indexes(&self) -> Result<(), StoreError> {
+        let idx = IndexModel::builder()
+            .keys(doc! {"status": 1, "createdAt": -1})
+            .build();
+        bounded(self.timeout, self.coll.create_index(idx)).await?;
+        Ok(())
+    }
+
+    pub async fn create(
+        &self,
+        title: &LiveTitle,
+        streamer_id: &str,
+        streamer_nickname: &str,
+        video_url: Option<String>,
+    ) -> Result<LiveDoc, StoreError> {
+        let now = DateTime::now();
+        let live = LiveDoc {
+            id: ObjectId::new(),
+            title: title.as_str().to_owned(),
+            streamer_id: streamer_id.to_owned(),
+            streamer_nickname: streamer_nickname.to_owned(),
+            status: LiveStatus::Live,
+            video_url,
+            created_at: now,
+            updated_at: now,
+        };
+        bounded(self.timeout, self.coll.insert_one(&live)).await?;
+        Ok(live)
+    }
+
+    pub async fn get(&self, id: &LiveId) -> Result<Option<LiveDoc>, StoreError> {
+        let Ok(oid) = ObjectId::parse_str(id.as_str()) else {
+            return Ok(None);
+        };
+        bounded(self.timeout, self.coll.find_one(doc! {"_id": oid})).await
+    }
+
+    /// Live rooms first, then ended ones; newest first within each.
+    pub async fn directory(&self) -> Result<Vec<LiveDoc>, StoreError> {
+        let find = async {
+            let cursor = self
+                .coll
+                .find(doc! {})
+                .sort(doc! {"createdAt": -1})
+                .limit(DIRECTORY_LIMIT)
+                .await?;
+            cursor.try_collect::<Vec<_>>().await
+        };
+        let mut lives = bounded(self.timeout, find).await?;
+        // Stable sort keeps newest-first inside each status group.
+        lives.sort_by_key(|l| l.status != LiveStatus::Live);
+        Ok(lives)
+    }
+
+    pub async fn count(&self) -> Result<u64, StoreError> {
+        bounded(self.timeout, self.coll.count_documents(doc! {})).await
+    }
+}

@@ -1,0 +1,77 @@
+//! The `users` collection: accounts with argon2id password hashes.
+
+use std::time::Duration;
+
+use app::protocol::Nickname;
+use bson::{doc, oid::ObjectId, DateTime};
+use mongodb::{options::IndexOptions, Collection, Database, IndexModel};
+use serde::{Deserialize, Serialize};
+
+use super::{bounded, StoreError};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserDoc {
+    #[serde(rename = "_id")]
+    pub id: ObjectId,
+    pub nickname: String,
+    /// Lower-cased nickname; unique, so "Alice" and "alice" cannot both exist.
+    pub nickname_key: String,
+    pub password_hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    pub created_at: DateTime,
+    pub updated_at: DateTime,
+}
+
+#[derive(Clone)]
+pub struct UserStore {
+    coll: Collection<UserDoc>,
+    timeout: Duration,
+}
+
+impl UserStore {
+    pub fn new(db: &Database, timeout: Duration) -> Self {
+        Self {
+            coll: db.collection("users"),
+            timeout,
+        }
+    }
+
+    pub async fn ensure_indexes(&self) -> Result<(), StoreError> {
+        let idx = IndexModel::builder()
+            .keys(doc! {"nicknameKey": 1})
+            .options(IndexOptions::builder().unique(true).build())
+            .build();
+        bounded(self.timeout, self.coll.create_index(idx)).await?;
+        Ok(())
+    }
+
+    /// Inserts a new user; `Err(Duplicate)` when the nickname is taken.
+    pub async fn create(
+        &self,
+        nickname: &Nickname,
+        password_hash: String,
+    ) -> Result<UserDoc, StoreError> {
+        let now = DateTime::now();
+        let user = UserDoc {
+            id: ObjectId::new(),
+            nickname: nickname.as_str().to_owned(),
+            nickname_key: nickname.key(),
+            password_hash,
+            role: None,
+            created_at: now,
+            updated_at: now,
+        };
+        bounded(self.timeout, self.coll.insert_one(&user)).await?;
+        Ok(user)
+    }
+
+    pub async fn find_by_nickname(&self, nickname: &Nickname) -> Result<Option<UserDoc>, StoreError> {
+        bounded(
+            self.timeout,
+            self.coll.find_one(doc! {"nicknameKey": nickname.key()}),
+        )
+        .await
+    }
+}
