@@ -267,7 +267,7 @@ mod tests {
         );
         assert_eq!(SocketPacket::decode("0").unwrap(), SocketPacket::Connect(None));
         assert_eq!(
-            SocketPacket::decode("/,1").unwrap(),
+            SocketPacket::decode("1/,").unwrap(),
             SocketPacket::Disconnect
         );
     }
