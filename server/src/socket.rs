@@ -38,12 +38,15 @@ pub fn viewer_count(io: &SocketIo, id: &LiveId) -> u64 {
 }
 
 pub fn register(io: &SocketIo) {
-    io.ns("/", on_connect.with(authenticate));
+    io.ns("/", on_connect.with(prepare));
 }
 
-/// Runs before the socket joins the namespace: the token from `auth.token` or the
-/// `access_token` cookie decides the session. A bad token makes a guest, not an error.
-async fn authenticate(
+/// Runs (awaited) before the server acknowledges the connection. The token from
+/// `auth.token` or the `access_token` cookie decides the session; a bad token makes
+/// a guest, not an error. Event handlers are registered here too, not in the
+/// connect handler: socketioxide spawns that one after sending the connect packet,
+/// so events a client sends right after connecting could otherwise find no handler.
+async fn prepare(
     socket: SocketRef,
     TryData(auth): TryData<AuthPayload>,
     State(keys): State<TokenKeys>,
@@ -55,17 +58,16 @@ async fn authenticate(
     let identity = token.and_then(|t| keys.verify(&t));
     tracing::debug!(sid = %socket.id, user = ?identity.as_ref().map(|i| &i.user_id), "socket connected");
     socket.extensions.insert(Session(identity));
-    Ok(())
-}
-
-async fn on_connect(socket: SocketRef) {
     socket.on(events::ENTER_ROOM, enter_room);
     socket.on(events::LEAVE_ROOM, leave_room);
     socket.on(events::NEW_MESSAGE, new_message);
     socket.on(events::GET_CHAT, get_chat);
     socket.on_fallback(unknown_event);
     socket.on_disconnect(on_disconnect);
+    Ok(())
 }
+
+async fn on_connect() {}
 
 fn bad_payload(e: ParserError) -> ChatError {
     ChatError::Invalid(format!("malformed payload: {e}"))

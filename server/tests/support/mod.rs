@@ -264,3 +264,12 @@ pub fn token_with(secret: &str, claims: Value) -> String {
 pub fn now() -> u64 {
     jsonwebtoken::get_current_timestamp()
 }
+
+/// A stored message's `seq`, whatever integer width the server stored it with.
+pub fn seq_of(doc: &mongodb::bson::Document) -> i64 {
+    match doc.get("seq") {
+        Some(mongodb::bson::Bson::Int32(n)) => i64::from(*n),
+        Some(mongodb::bson::Bson::Int64(n)) => *n,
+        other => panic!("seq is {other:?}"),
+    }
+}

@@ -212,6 +212,13 @@ impl TestSocket {
     }
 }
 
+impl Drop for TestSocket {
+    /// Closes the WebSocket like a browser tab closing.
+    fn drop(&mut self) {
+        let _ = self.out.send(Message::Close(None));
+    }
+}
+
 async fn next_text<S>(stream: &mut S) -> Option<String>
 where
     S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
