@@ -87,7 +87,11 @@ impl ChatLog {
     pub fn merge_older(&mut self, older: Vec<ChatMessage>, has_more: bool) -> usize {
         let added = older
             .into_iter()
-            .filter(|m| self.messages.binary_search_by_key(&m.seq, |x| x.seq).is_err())
+            .filter(|m| {
+                self.messages
+                    .binary_search_by_key(&m.seq, |x| x.seq)
+                    .is_err()
+            })
             .collect::<Vec<_>>();
         let n = added.len();
         for m in added {
@@ -117,7 +121,10 @@ impl ChatLog {
 
     /// Marks a failed message pending again and returns it for re-sending.
     pub fn retry(&mut self, client_id: &str) -> Option<Outgoing> {
-        let o = self.outgoing.iter_mut().find(|o| o.client_id == client_id)?;
+        let o = self
+            .outgoing
+            .iter_mut()
+            .find(|o| o.client_id == client_id)?;
         o.delivery = Delivery::Pending;
         Some(o.clone())
     }
@@ -150,6 +157,7 @@ mod tests {
             content: format!("m{seq}"),
             created_at: "2026-01-01T00:00:00.000Z".into(),
             client_id: client_id.into(),
+            badge: None,
         }
     }
 

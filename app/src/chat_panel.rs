@@ -7,8 +7,8 @@ use serde_json::Value;
 use crate::{
     chat_log::{ChatLog, Delivery, Outgoing},
     protocol::{
-        events, Ack, ChatMessage, ChatPage, ErrorCode, GetChat, MessageContent, MessageStored,
-        NewMessage, RoomEntered, ViewerCount, Viewer, WireError, EnterRoom,
+        events, Ack, ChatMessage, ChatPage, EnterRoom, ErrorCode, GetChat, MessageContent,
+        MessageStored, NewMessage, RoomEntered, Viewer, ViewerCount, WireError,
     },
     socket_client::{SocketClient, SocketEvent},
 };
@@ -52,7 +52,12 @@ impl Chat {
         done: impl FnOnce(Result<T, WireError>) + 'static,
     ) {
         self.socket.with_value(|s| match s {
-            Some(s) => s.emit_with_ack(event, data, ACK_TIMEOUT_MS, Box::new(move |r| done(parse_ack(r)))),
+            Some(s) => s.emit_with_ack(
+                event,
+                data,
+                ACK_TIMEOUT_MS,
+                Box::new(move |r| done(parse_ack(r))),
+            ),
             None => done(Err(WireError::new(ErrorCode::Timeout, "not connected"))),
         });
     }
@@ -70,7 +75,9 @@ impl Chat {
             }
             SocketEvent::Disconnected => self.conn.set(Conn::Reconnecting),
             SocketEvent::Event { name, args } => {
-                let Some(arg) = args.into_iter().next() else { return };
+                let Some(arg) = args.into_iter().next() else {
+                    return;
+                };
                 if name == events::SENDING_MESSAGE {
                     if let Ok(m) = serde_json::from_value::<ChatMessage>(arg) {
                         if m.live_id == self.live_id.get_value() {
@@ -95,18 +102,22 @@ impl Chat {
         let req = EnterRoom {
             live_id: self.live_id.get_value(),
         };
-        self.emit(events::ENTER_ROOM, &req, move |r: Result<RoomEntered, WireError>| {
-            let Ok(entered) = r else { return };
-            self.viewers.set(entered.viewers);
-            let oldest_new = entered.history.first().map(|m| m.seq);
-            self.add(entered.history);
-            if had > 0 && oldest_new.is_some_and(|s| s > had + 1) {
-                self.catch_up(had);
-            }
-            for o in self.log.with_untracked(ChatLog::pending) {
-                self.transmit(o);
-            }
-        });
+        self.emit(
+            events::ENTER_ROOM,
+            &req,
+            move |r: Result<RoomEntered, WireError>| {
+                let Ok(entered) = r else { return };
+                self.viewers.set(entered.viewers);
+                let oldest_new = entered.history.first().map(|m| m.seq);
+                self.add(entered.history);
+                if had > 0 && oldest_new.is_some_and(|s| s > had + 1) {
+                    self.catch_up(had);
+                }
+                for o in self.log.with_untracked(ChatLog::pending) {
+                    self.transmit(o);
+                }
+            },
+        );
     }
 
     fn catch_up(self, after: u64) {
@@ -116,14 +127,18 @@ impl Chat {
             limit: Some(CATCH_UP_PAGE),
             ..GetChat::default()
         };
-        self.emit(events::GET_CHAT, &req, move |r: Result<ChatPage, WireError>| {
-            let Ok(page) = r else { return };
-            let last = page.messages.last().map(|m| m.seq);
-            self.add(page.messages);
-            if let (true, Some(last)) = (page.has_more, last) {
-                self.catch_up(last);
-            }
-        });
+        self.emit(
+            events::GET_CHAT,
+            &req,
+            move |r: Result<ChatPage, WireError>| {
+                let Ok(page) = r else { return };
+                let last = page.messages.last().map(|m| m.seq);
+                self.add(page.messages);
+                if let (true, Some(last)) = (page.has_more, last) {
+                    self.catch_up(last);
+                }
+            },
+        );
     }
 
     fn receive_live(self, m: ChatMessage) {
@@ -175,15 +190,20 @@ impl Chat {
             client_id: o.client_id.clone(),
         };
         let client_id = o.client_id;
-        self.emit(events::NEW_MESSAGE, &req, move |r: Result<MessageStored, WireError>| match r {
-            Ok(stored) => self.add(vec![stored.message]),
-            // Not connected: stays pending and goes again after the reconnect.
-            Err(e) if e.code == ErrorCode::Timeout && !self.connected() => {}
-            Err(e) => {
-                let retryable = matches!(e.code, ErrorCode::Timeout | ErrorCode::Unavailable);
-                self.log.update(|l| l.fail(&client_id, e.message, retryable));
-            }
-        });
+        self.emit(
+            events::NEW_MESSAGE,
+            &req,
+            move |r: Result<MessageStored, WireError>| match r {
+                Ok(stored) => self.add(vec![stored.message]),
+                // Not connected: stays pending and goes again after the reconnect.
+                Err(e) if e.code == ErrorCode::Timeout && !self.connected() => {}
+                Err(e) => {
+                    let retryable = matches!(e.code, ErrorCode::Timeout | ErrorCode::Unavailable);
+                    self.log
+                        .update(|l| l.fail(&client_id, e.message, retryable));
+                }
+            },
+        );
     }
 
     fn retry(self, client_id: &str) {
@@ -205,27 +225,36 @@ impl Chat {
             before: Some(first),
             ..GetChat::default()
         };
-        self.emit(events::GET_CHAT, &req, move |r: Result<ChatPage, WireError>| {
-            self.loading_older.set(false);
-            let Ok(page) = r else { return };
-            let before = self.list.get_untracked().map(|el| (el.scroll_height(), el.scroll_top()));
-            self.log.update(|l| {
-                l.merge_older(page.messages, page.has_more);
-            });
-            // Keep the message the viewer was looking at in place.
-            if let Some((old_height, old_top)) = before {
-                let list = self.list;
-                request_animation_frame(move || {
-                    if let Some(el) = list.get_untracked() {
-                        el.set_scroll_top(old_top + el.scroll_height() - old_height);
-                    }
+        self.emit(
+            events::GET_CHAT,
+            &req,
+            move |r: Result<ChatPage, WireError>| {
+                self.loading_older.set(false);
+                let Ok(page) = r else { return };
+                let before = self
+                    .list
+                    .get_untracked()
+                    .map(|el| (el.scroll_height(), el.scroll_top()));
+                self.log.update(|l| {
+                    l.merge_older(page.messages, page.has_more);
                 });
-            }
-        });
+                // Keep the message the viewer was looking at in place.
+                if let Some((old_height, old_top)) = before {
+                    let list = self.list;
+                    request_animation_frame(move || {
+                        if let Some(el) = list.get_untracked() {
+                            el.set_scroll_top(old_top + el.scroll_height() - old_height);
+                        }
+                    });
+                }
+            },
+        );
     }
 
     fn on_scroll(self) {
-        let Some(el) = self.list.get_untracked() else { return };
+        let Some(el) = self.list.get_untracked() else {
+            return;
+        };
         let at_bottom = el.scroll_height() - el.scroll_top() - el.client_height() < 40;
         self.stuck_to_bottom.set(at_bottom);
         if at_bottom {
@@ -408,7 +437,10 @@ pub fn ChatPanel(
                         chat.scroll_to_bottom();
                     }
                 >
-                    {move || format!("{} new messages ↓", chat.unseen.get())}
+                    {move || {
+                        let n = chat.unseen.get();
+                        format!("{n} new message{} ↓", if n == 1 { "" } else { "s" })
+                    }}
                 </button>
             </Show>
             {match viewer {

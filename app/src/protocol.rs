@@ -2,6 +2,7 @@
 //! error code that the server and the browser exchange. Both ends use these types.
 
 pub mod domain;
+pub mod moderation;
 pub mod packet;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -36,6 +37,9 @@ pub struct ChatMessage {
     /// RFC 3339, UTC.
     pub created_at: String,
     pub client_id: String,
+    /// The sender's role badge in this room when they sent it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub badge: Option<moderation::Badge>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +53,9 @@ pub struct EnterRoom {
 pub struct RoomEntered {
     pub history: Vec<ChatMessage>,
     pub viewers: u64,
+    /// What this socket's user may do here.
+    pub role: moderation::RoomRole,
+    pub settings: moderation::PublicRoomSettings,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,8 +117,14 @@ pub enum ErrorCode {
     Invalid,
     NotFound,
     Unavailable,
-    /// A request from a foreign origin.
+    /// Not allowed: a foreign origin, a missing permission, a ban or timeout.
     Forbidden,
+    /// Slow mode: wait before sending again.
+    SlowMode,
+    /// The message contains a term blocked in this room.
+    Blocked,
+    /// Too many messages or requests; wait `retryAfterMs`.
+    RateLimited,
     /// Not from the server: the client gave up waiting for an ack.
     Timeout,
 }
@@ -124,6 +137,9 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Forbidden => "forbidden",
+            ErrorCode::SlowMode => "slow_mode",
+            ErrorCode::Blocked => "blocked",
+            ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Timeout => "timeout",
         }
     }
@@ -131,9 +147,16 @@ impl ErrorCode {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{code:?}: {message}")]
+#[serde(rename_all = "camelCase")]
 pub struct WireError {
     pub code: ErrorCode,
     pub message: String,
+    /// For `rate_limited` and `slow_mode`: how long to wait before sending again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
+    /// For `forbidden` by a timeout: when it ends (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
 }
 
 impl WireError {
@@ -141,7 +164,19 @@ impl WireError {
         Self {
             code,
             message: message.into(),
+            retry_after_ms: None,
+            until: None,
         }
+    }
+
+    pub fn retry_after(mut self, ms: u64) -> Self {
+        self.retry_after_ms = Some(ms);
+        self
+    }
+
+    pub fn until(mut self, at: impl Into<String>) -> Self {
+        self.until = Some(at.into());
+        self
     }
 }
 
@@ -237,10 +272,24 @@ pub enum LiveStatus {
     Ended,
 }
 
+impl LiveStatus {
+    /// The stored and serialized form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LiveStatus::Live => "live",
+            LiveStatus::Ended => "ended",
+        }
+    }
+}
+
 /// `POST /api/lives` body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CreateLive {
     pub title: String,
+    /// A playable stream URL (HLS, MP4, ...) for the page's `<video>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_url: Option<String>,
 }
 
 /// The logged-in viewer as pages see them.

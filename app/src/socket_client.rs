@@ -13,7 +13,10 @@ pub enum SocketEvent {
     Connected,
     /// The connection dropped; a reconnect is scheduled.
     Disconnected,
-    Event { name: String, args: Vec<Value> },
+    Event {
+        name: String,
+        args: Vec<Value>,
+    },
 }
 
 pub type AckCallback = Box<dyn FnOnce(Result<Value, WireError>)>;
@@ -164,7 +167,10 @@ mod browser {
                 let Some(rc) = weak.upgrade() else { return };
                 let entry = rc.borrow_mut().acks.remove(&id);
                 if let Some((cb, _)) = entry {
-                    cb(Err(WireError::new(ErrorCode::Timeout, "no answer from the server")));
+                    cb(Err(WireError::new(
+                        ErrorCode::Timeout,
+                        "no answer from the server",
+                    )));
                 }
             });
             inner.acks.insert(id, (cb, timer));

@@ -74,3 +74,26 @@ test('the counter tracks length and over-long messages are refused in place', as
   await expect(page.getByRole('alert')).toContainText('at most 500');
   await expect(page.locator('.msg[data-seq]')).toHaveCount(0);
 });
+
+test('scrolled up, new messages wait behind a button instead of yanking the view', async ({ server, browser }) => {
+  const { page, token } = await loggedInPage(browser, server, 'reader');
+  const live = await createLive(page.request, server, token, 'Busy');
+  const { client, say } = await import('../fixtures/app');
+  const bot = await client(server, token);
+  for (let i = 1; i <= 40; i++) await say(bot, live, `filler ${i}`);
+  await page.goto(`${server.url}/live/${live}`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'connected');
+  const list = page.getByTestId('messages');
+  // Stuck to the bottom: the newest is in view.
+  await expect(page.locator('.msg[data-seq="40"]')).toBeInViewport();
+
+  await list.evaluate((el) => el.scrollTo(0, 100));
+  await say(bot, live, 'while reading');
+  await expect(page.getByTestId('new-messages')).toHaveText(/1 new message/);
+  await expect(page.locator('.msg[data-seq="41"]')).not.toBeInViewport();
+
+  await page.getByTestId('new-messages').click();
+  await expect(page.locator('.msg[data-seq="41"]')).toBeInViewport();
+  await expect(page.getByTestId('new-messages')).toHaveCount(0);
+  bot.close();
+});

@@ -78,7 +78,11 @@ impl TokenKeys {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
         let c = data.claims;
         let nickname = c.nickname.trim();
-        if c.sub.is_empty() || c.sub.len() > 128 || nickname.is_empty() || nickname.chars().count() > 64 {
+        if c.sub.is_empty()
+            || c.sub.len() > 128
+            || nickname.is_empty()
+            || nickname.chars().count() > 64
+        {
             return None;
         }
         Some(Identity {
@@ -211,7 +215,10 @@ mod tests {
             HeaderValue::from_static("theme=dark; access_token=abc; x=y"),
         );
         assert_eq!(cookie_token(&h).as_deref(), Some("abc"));
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer xyz"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer xyz"),
+        );
         assert_eq!(bearer_token(&h).as_deref(), Some("xyz"));
     }
 }

@@ -9,6 +9,7 @@
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
+    time::Duration,
 };
 
 use app::protocol::{
@@ -20,6 +21,7 @@ use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
 use crate::{
     auth::Identity,
+    moderation::Moderation,
     store::{chat::ChatDoc, lives::LiveDoc, StoreError, Stores},
 };
 
@@ -31,8 +33,22 @@ pub enum ChatError {
     Invalid(String),
     #[error("no such live")]
     NotFound,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("you are banned from this chat")]
+    Banned { until: Option<DateTime> },
+    #[error("slow mode is on")]
+    SlowMode(Duration),
+    #[error("your message contains a term that is blocked in this chat")]
+    Blocked,
+    #[error("you are sending too fast")]
+    RateLimited(Duration),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+fn wait_text(d: Duration) -> String {
+    format!("{} s", d.as_secs() + u64::from(d.subsec_millis() > 0))
 }
 
 impl ChatError {
@@ -43,6 +59,32 @@ impl ChatError {
             ChatError::Unauthorized => WireError::new(ErrorCode::Unauthorized, self.to_string()),
             ChatError::Invalid(m) => WireError::new(ErrorCode::Invalid, m.clone()),
             ChatError::NotFound => WireError::new(ErrorCode::NotFound, self.to_string()),
+            ChatError::Forbidden(m) => WireError::new(ErrorCode::Forbidden, m.clone()),
+            ChatError::Banned { until: None } => {
+                WireError::new(ErrorCode::Forbidden, self.to_string())
+            }
+            ChatError::Banned { until: Some(t) } => {
+                let at = crate::store::rfc3339(*t);
+                WireError::new(
+                    ErrorCode::Forbidden,
+                    format!("you are timed out until {} UTC", &at[11..19]),
+                )
+                .until(at)
+            }
+            ChatError::SlowMode(wait) => WireError::new(
+                ErrorCode::SlowMode,
+                format!(
+                    "slow mode is on: wait {} before your next message",
+                    wait_text(*wait)
+                ),
+            )
+            .retry_after(wait.as_millis() as u64),
+            ChatError::Blocked => WireError::new(ErrorCode::Blocked, self.to_string()),
+            ChatError::RateLimited(wait) => WireError::new(
+                ErrorCode::RateLimited,
+                format!("you are sending too fast: wait {}", wait_text(*wait)),
+            )
+            .retry_after(wait.as_millis() as u64),
             ChatError::Store(e) => {
                 tracing::error!(error = %e, "chat store failure");
                 WireError::new(
@@ -81,13 +123,15 @@ const INSERT_ATTEMPTS: usize = 3;
 #[derive(Clone)]
 pub struct ChatService {
     stores: Stores,
+    moderation: Arc<Moderation>,
     rooms: Arc<Mutex<HashMap<LiveId, Arc<AsyncMutex<RoomState>>>>>,
 }
 
 impl ChatService {
-    pub fn new(stores: Stores) -> Self {
+    pub fn new(stores: Stores, moderation: Moderation) -> Self {
         Self {
             stores,
+            moderation: Arc::new(moderation),
             rooms: Default::default(),
         }
     }
@@ -96,10 +140,19 @@ impl ChatService {
         &self.stores
     }
 
+    pub fn moderation(&self) -> &Moderation {
+        &self.moderation
+    }
+
     /// The live, or `NotFound`.
     pub async fn live(&self, raw_id: &str) -> Result<(LiveId, LiveDoc), ChatError> {
         let id = LiveId::parse(raw_id)?;
-        let live = self.stores.lives.get(&id).await?.ok_or(ChatError::NotFound)?;
+        let live = self
+            .stores
+            .lives
+            .get(&id)
+            .await?
+            .ok_or(ChatError::NotFound)?;
         Ok((id, live))
     }
 
@@ -109,11 +162,19 @@ impl ChatService {
     }
 
     /// Stores a message from `who` and returns it with the room's turn.
-    pub async fn post(&self, who: Option<&Identity>, req: NewMessage) -> Result<Sequenced, ChatError> {
+    pub async fn post(
+        &self,
+        who: Option<&Identity>,
+        req: NewMessage,
+    ) -> Result<Sequenced, ChatError> {
         let who = who.ok_or(ChatError::Unauthorized)?;
         let content = MessageContent::parse(&req.content)?;
         let client_id = ClientId::parse(&req.client_id)?;
-        let (live_id, _) = self.live(&req.live_id).await?;
+        let (live_id, live) = self.live(&req.live_id).await?;
+        let role = self
+            .moderation
+            .check_send(&live_id, &live, who, &content)
+            .await?;
 
         let mut turn = self.room(&live_id).lock_owned().await;
         for _ in 0..INSERT_ATTEMPTS {
@@ -134,8 +195,11 @@ impl ChatService {
                 nickname: who.nickname.clone(),
                 content: content.as_str().to_owned(),
                 client_id: client_id.as_str().to_owned(),
+                badge: role.badge(),
                 created_at: now,
                 updated_at: now,
+                deleted_at_ms: None,
+                deleted_by: None,
             };
             match self.stores.chat.insert(&doc).await {
                 Ok(()) => {

@@ -24,6 +24,25 @@ pub struct Config {
     pub db_timeout: Duration,
     /// Create a demo streamer and lives when the directory is empty.
     pub seed_demo: bool,
+    pub limits: Limits,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
+    pub trust_proxy: bool,
+}
+
+/// Abuse limits; every one configurable.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Messages per user per `window` (viewers).
+    pub messages: u32,
+    /// Messages per user per `window` (moderators, streamer, admins).
+    pub mod_messages: u32,
+    pub window: Duration,
+    /// New socket connections per client IP per minute.
+    pub connections_per_ip_per_min: u32,
+    /// Login and signup attempts per client IP per minute.
+    pub logins_per_ip_per_min: u32,
+    /// Sockets one user may hold open at once.
+    pub sockets_per_user: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,11 +109,25 @@ impl Config {
             max_packet_bytes: parse_num(&get, "MAX_PACKET_BYTES", 16 * 1024)?,
             db_timeout: Duration::from_millis(parse_num(&get, "DB_TIMEOUT_MS", 3000)?),
             seed_demo: parse_bool(&get, "SEED_DEMO", false)?,
+            limits: Limits {
+                messages: parse_num(&get, "RATE_LIMIT_MESSAGES", 20)? as u32,
+                mod_messages: parse_num(&get, "RATE_LIMIT_MOD_MESSAGES", 100)? as u32,
+                window: Duration::from_secs(parse_num(&get, "RATE_LIMIT_WINDOW_SECS", 30)?),
+                connections_per_ip_per_min: parse_num(&get, "CONNECTIONS_PER_IP_PER_MIN", 60)?
+                    as u32,
+                logins_per_ip_per_min: parse_num(&get, "LOGINS_PER_IP_PER_MIN", 10)? as u32,
+                sockets_per_user: parse_num(&get, "MAX_SOCKETS_PER_USER", 10)? as u32,
+            },
+            trust_proxy: parse_bool(&get, "TRUST_PROXY", false)?,
         })
     }
 }
 
-fn parse_num(get: &impl Fn(&str) -> Option<String>, key: &str, default: u64) -> Result<u64, ConfigError> {
+fn parse_num(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: u64,
+) -> Result<u64, ConfigError> {
     match get(key) {
         None => Ok(default),
         Some(v) => v
@@ -106,12 +139,18 @@ fn parse_num(get: &impl Fn(&str) -> Option<String>, key: &str, default: u64) -> 
     }
 }
 
-fn parse_bool(get: &impl Fn(&str) -> Option<String>, key: &str, default: bool) -> Result<bool, ConfigError> {
+fn parse_bool(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: bool,
+) -> Result<bool, ConfigError> {
     match get(key).as_deref().map(str::trim) {
         None => Ok(default),
         Some("1" | "true" | "yes") => Ok(true),
         Some("0" | "false" | "no") => Ok(false),
-        Some(v) => Err(ConfigError(format!("{key} must be true or false, not {v:?}"))),
+        Some(v) => Err(ConfigError(format!(
+            "{key} must be true or false, not {v:?}"
+        ))),
     }
 }
 
@@ -134,6 +173,9 @@ mod tests {
         assert_eq!(c.mode, Mode::Development);
         assert!(!c.cookie_secure);
         assert_eq!(c.max_packet_bytes, 16384);
+        assert_eq!(c.limits.messages, 20);
+        assert_eq!(c.limits.mod_messages, 100);
+        assert_eq!(c.limits.window, Duration::from_secs(30));
     }
 
     #[test]

@@ -43,6 +43,10 @@ impl From<ChatError> for ApiError {
             ChatError::Unauthorized => StatusCode::UNAUTHORIZED,
             ChatError::Invalid(_) => StatusCode::BAD_REQUEST,
             ChatError::NotFound => StatusCode::NOT_FOUND,
+            ChatError::Forbidden(_) | ChatError::Banned { .. } | ChatError::Blocked => {
+                StatusCode::FORBIDDEN
+            }
+            ChatError::SlowMode(_) | ChatError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ChatError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
         };
         Self {

@@ -6,7 +6,8 @@ pub mod chat;
 pub mod config;
 pub mod error;
 pub mod extract;
-pub mod origin;
+pub mod guard;
+pub mod moderation;
 pub mod pages;
 pub mod routes;
 pub mod seed;
@@ -24,12 +25,20 @@ use socketioxide::SocketIo;
 use tokio::net::TcpListener;
 
 use crate::{
-    auth::TokenKeys, chat::ChatService, config::Config, pages::Pages, state::AppState,
+    auth::TokenKeys,
+    chat::ChatService,
+    config::Config,
+    moderation::{limits::ClientLimits, Moderation},
+    pages::Pages,
+    state::AppState,
     store::Stores,
 };
 
 /// Builds the whole application: state, socket.io and the router.
-pub async fn build(config: Config, leptos_options: LeptosOptions) -> startup::Result<(Router, SocketIo)> {
+pub async fn build(
+    config: Config,
+    leptos_options: LeptosOptions,
+) -> startup::Result<(Router, SocketIo)> {
     let stores = Stores::connect(&config.mongodb_uri, config.db_timeout).await?;
     // Indexes and demo data need the database; if it is down at start the server
     // still comes up (readiness says not ready) and creates them once it is back.
@@ -38,8 +47,21 @@ pub async fn build(config: Config, leptos_options: LeptosOptions) -> startup::Re
         let seed = config.seed_demo;
         tokio::spawn(async move { prepare_database(stores, seed).await });
     }
-    let chat = ChatService::new(stores);
+    let chat = ChatService::new(stores.clone(), Moderation::new(stores, &config.limits));
     let keys = TokenKeys::new(&config.jwt_secret, config.jwt_ttl);
+    let limits = Arc::new(ClientLimits::new(&config.limits));
+    {
+        // Limiter state of clients gone quiet is dropped, so memory stays bounded.
+        let (chat, limits) = (chat.clone(), limits.clone());
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                chat.moderation().sweep();
+                limits.sweep();
+            }
+        });
+    }
 
     let (socket_layer, io) = SocketIo::builder()
         .max_payload(config.max_packet_bytes)
@@ -47,6 +69,7 @@ pub async fn build(config: Config, leptos_options: LeptosOptions) -> startup::Re
         .ws_max_frame_size(config.max_packet_bytes as usize)
         .with_state(chat.clone())
         .with_state(keys.clone())
+        .with_state(limits.clone())
         .build_layer();
     socket::register(&io);
 
@@ -56,6 +79,7 @@ pub async fn build(config: Config, leptos_options: LeptosOptions) -> startup::Re
         keys,
         chat,
         io: io.clone(),
+        limits,
     };
     let backend = Pages::backend(state.clone());
     let routes = generate_route_list(App);
@@ -72,18 +96,16 @@ pub async fn build(config: Config, leptos_options: LeptosOptions) -> startup::Re
             }),
         )
         .merge(routes::api())
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || provide_context(backend.clone()),
-            {
-                let options = state.leptos_options.clone();
-                move || shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&state, routes, move || provide_context(backend.clone()), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(socket_layer)
-        .layer(middleware::from_fn_with_state(state.clone(), origin::check_origin))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guard::front_door,
+        ))
         .with_state(state);
     Ok((router, io))
 }
@@ -118,13 +140,16 @@ pub async fn serve(
     io: SocketIo,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: closing sockets");
-            io.close().await;
-        })
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: closing sockets");
+        io.close().await;
+    })
+    .await
 }
 
 /// The error of start-up.

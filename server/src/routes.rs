@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod health;
 pub mod lives;
+pub mod moderation;
 
 use axum::Router;
 
@@ -12,6 +13,7 @@ pub fn api() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
         .merge(lives::router())
+        .merge(moderation::router())
         .merge(health::router())
 }
 

@@ -1,6 +1,10 @@
 //! The socket.io protocol: thin handlers that parse, call the chat service and
 //! answer with an `Ack`. Identity comes only from the verified handshake token.
 
+mod moderation;
+
+use std::sync::Arc;
+
 use app::protocol::{
     events, Ack, EnterRoom, ErrorCode, GetChat, HistoryQuery, HistoryWindow, LeaveRoom, LiveId,
     MessageStored, NewMessage, RoomEntered, ViewerCount, WireError, HISTORY_DEFAULT,
@@ -15,7 +19,10 @@ use socketioxide::{
 use crate::{
     auth::{cookie_token, Identity, TokenKeys},
     chat::{ChatError, ChatService},
+    moderation::{limits::ClientLimits, public_settings, role_of},
 };
+
+pub use moderation::publish;
 
 /// Who this socket speaks for: `None` is a guest (may read, never send).
 #[derive(Clone, Debug)]
@@ -50,14 +57,24 @@ async fn prepare(
     socket: SocketRef,
     TryData(auth): TryData<AuthPayload>,
     State(keys): State<TokenKeys>,
-) -> Result<(), std::convert::Infallible> {
+    State(limits): State<Arc<ClientLimits>>,
+) -> Result<(), &'static str> {
     let token = auth
         .ok()
         .and_then(|a| a.token)
         .or_else(|| cookie_token(&socket.req_parts().headers));
     let identity = token.and_then(|t| keys.verify(&t));
+    if let Some(who) = &identity {
+        if !limits
+            .sockets
+            .try_open(&who.user_id, limits.sockets_per_user)
+        {
+            return Err("too many open connections for this account");
+        }
+    }
     tracing::debug!(sid = %socket.id, user = ?identity.as_ref().map(|i| &i.user_id), "socket connected");
     socket.extensions.insert(Session(identity));
+    moderation::register(&socket);
     socket.on(events::ENTER_ROOM, enter_room);
     socket.on(events::LEAVE_ROOM, leave_room);
     socket.on(events::NEW_MESSAGE, new_message);
@@ -69,11 +86,11 @@ async fn prepare(
 
 async fn on_connect() {}
 
-fn bad_payload(e: ParserError) -> ChatError {
+pub(crate) fn bad_payload(e: ParserError) -> ChatError {
     ChatError::Invalid(format!("malformed payload: {e}"))
 }
 
-fn reply<T: Serialize>(ack: AckSender, result: Result<T, ChatError>) {
+pub(crate) fn reply<T: Serialize>(ack: AckSender, result: Result<T, ChatError>) {
     let ack_value: Ack<T> = result.map_err(|e| e.to_wire()).into();
     // The client may not have asked for an ack, or may be gone: nothing to do then.
     let _ = ack.send(&ack_value);
@@ -95,10 +112,11 @@ async fn enter_room(
     TryData(req): TryData<EnterRoom>,
     ack: AckSender,
     State(chat): State<ChatService>,
+    Extension(session): Extension<Session>,
 ) {
     let result = async {
         let req = req.map_err(bad_payload)?;
-        let (id, _) = chat.live(&req.live_id).await?;
+        let (id, live) = chat.live(&req.live_id).await?;
         // Join before reading history: a message stored in between then arrives
         // both ways (the client keeps one by seq) instead of not at all.
         socket.join(room_of(&id));
@@ -124,6 +142,8 @@ async fn enter_room(
         Ok(RoomEntered {
             history: page.messages,
             viewers: viewer_count(&io, &id),
+            role: role_of(&live, session.0.as_ref()),
+            settings: public_settings(&id, &live),
         })
     }
     .await;
@@ -197,7 +217,15 @@ async fn unknown_event(Event(name): Event, Data(_): Data<serde_json::Value>, ack
     let _ = ack.send(&err);
 }
 
-async fn on_disconnect(socket: SocketRef, io: SocketIo) {
+async fn on_disconnect(
+    socket: SocketRef,
+    io: SocketIo,
+    State(limits): State<Arc<ClientLimits>>,
+    Extension(session): Extension<Session>,
+) {
+    if let Some(who) = &session.0 {
+        limits.sockets.close(&who.user_id);
+    }
     // Rooms are still set during this handler; count everyone but this socket.
     for room in socket.rooms() {
         let Some(raw) = room.strip_prefix("live:") else {
@@ -214,6 +242,9 @@ async fn on_disconnect(socket: SocketRef, io: SocketIo) {
             live_id: id.as_str().to_owned(),
             count,
         };
-        let _ = socket.to(room.clone()).emit(events::VIEWER_COUNT, &msg).await;
+        let _ = socket
+            .to(room.clone())
+            .emit(events::VIEWER_COUNT, &msg)
+            .await;
     }
 }

@@ -6,7 +6,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use socketioxide::SocketIo;
 
-use crate::{auth::TokenKeys, chat::ChatService, config::Config};
+use crate::{auth::TokenKeys, chat::ChatService, config::Config, moderation::limits::ClientLimits};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -15,4 +15,5 @@ pub struct AppState {
     pub keys: TokenKeys,
     pub chat: ChatService,
     pub io: SocketIo,
+    pub limits: Arc<ClientLimits>,
 }

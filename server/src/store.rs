@@ -1,6 +1,8 @@
 //! MongoDB access: one store per collection, every call bounded by the configured
 //! timeout so a stalled database turns into a fast `Unavailable`, never a hang.
 
+pub mod audit;
+pub mod bans;
 pub mod chat;
 pub mod lives;
 pub mod users;
@@ -9,6 +11,8 @@ use std::{future::IntoFuture, time::Duration};
 
 use mongodb::{error::ErrorKind, options::ClientOptions, Client, Database};
 
+pub use audit::AuditStore;
+pub use bans::BanStore;
 pub use chat::ChatStore;
 pub use lives::LiveStore;
 pub use users::UserStore;
@@ -20,8 +24,6 @@ pub enum StoreError {
     /// A unique index refused the write; the text names the index.
     #[error("duplicate key: {0}")]
     Duplicate(String),
-    #[error("stored document is malformed: {0}")]
-    Corrupt(String),
     #[error("database error: {0}")]
     Other(#[from] mongodb::error::Error),
 }
@@ -59,13 +61,15 @@ pub(crate) async fn bounded<T>(
     }
 }
 
-/// The three stores over one database.
+/// The stores over one database.
 #[derive(Clone)]
 pub struct Stores {
     pub db: Database,
     pub users: UserStore,
     pub lives: LiveStore,
     pub chat: ChatStore,
+    pub bans: BanStore,
+    pub audit: AuditStore,
     pub timeout: Duration,
 }
 
@@ -89,6 +93,8 @@ impl Stores {
             users: UserStore::new(&db, timeout),
             lives: LiveStore::new(&db, timeout),
             chat: ChatStore::new(&db, timeout),
+            bans: BanStore::new(&db, timeout),
+            audit: AuditStore::new(&db, timeout),
             db,
             timeout,
         })
@@ -98,6 +104,8 @@ impl Stores {
     pub async fn ensure_indexes(&self) -> Result<(), StoreError> {
         self.users.ensure_indexes().await?;
         self.lives.ensure_indexes().await?;
+        self.bans.ensure_indexes().await?;
+        self.audit.ensure_indexes().await?;
         self.chat.ensure_indexes().await
     }
 

@@ -44,7 +44,11 @@ async fn guests_read_but_cannot_send() {
     speaker.say(&live, "for the guest", "c1").await;
     let got = guest.recv("sending_message").await;
     assert_eq!(got["content"], "for the guest");
-    assert_eq!(app.stored(&live).await.len(), 2, "the guest's message was not stored");
+    assert_eq!(
+        app.stored(&live).await.len(),
+        2,
+        "the guest's message was not stored"
+    );
 }
 
 #[tokio::test]
@@ -52,7 +56,10 @@ async fn bad_tokens_make_guests() {
     let app = TestApp::spawn().await;
     let (live, good) = app.live_with_streamer().await;
     let claims = json!({"sub": "u9", "nickname": "mallory", "exp": now() + 3600});
-    let expired = token_with(SECRET, json!({"sub": "u9", "nickname": "mallory", "exp": now() - 3600}));
+    let expired = token_with(
+        SECRET,
+        json!({"sub": "u9", "nickname": "mallory", "exp": now() - 3600}),
+    );
     let wrong_secret = token_with("some-other-secret-some-other-secret!!", claims.clone());
     let mut tampered = good.clone();
     tampered.replace_range(tampered.len() - 4.., "AAAA");
@@ -79,7 +86,10 @@ async fn bad_tokens_make_guests() {
             };
             s.enter(&live).await;
             let r = s.say(&live, "sneaky", "x1").await;
-            assert_eq!(r["error"]["code"], "unauthorized", "{name} (cookie: {cookie}) was accepted");
+            assert_eq!(
+                r["error"]["code"], "unauthorized",
+                "{name} (cookie: {cookie}) was accepted"
+            );
         }
     }
     assert!(app.stored(&live).await.is_empty());
@@ -120,8 +130,17 @@ async fn the_sender_comes_from_the_token_never_the_event() {
 #[tokio::test]
 async fn foreign_origins_cannot_open_sockets() {
     let app = TestApp::spawn().await;
-    let refused = support::TestSocket::try_connect(&app.addr, None, Some("http://evil.example")).await;
-    assert!(matches!(refused, Err(ref s) if s.contains("403")), "{:?}", refused.err());
+    let refused =
+        support::TestSocket::try_connect(&app.addr, None, Some("http://evil.example")).await;
+    assert!(
+        matches!(refused, Err(ref s) if s.contains("403")),
+        "{:?}",
+        refused.err()
+    );
     let same = format!("http://{}", app.addr);
-    assert!(support::TestSocket::try_connect(&app.addr, None, Some(&same)).await.is_ok());
+    assert!(
+        support::TestSocket::try_connect(&app.addr, None, Some(&same))
+            .await
+            .is_ok()
+    );
 }

@@ -23,25 +23,40 @@ async fn pages_backwards_and_forwards() {
         s.say(&live, &format!("m{i}"), &format!("c{i}")).await;
     }
 
-    let latest = s.emit_ack("get_all_chat_by_liveId", json!({"liveId": live})).await;
+    let latest = s
+        .emit_ack("get_all_chat_by_liveId", json!({"liveId": live}))
+        .await;
     assert_eq!(latest["ok"], true);
-    assert_eq!(seqs(&latest), (71..=120).collect::<Vec<_>>(), "default: newest 50, oldest first");
+    assert_eq!(
+        seqs(&latest),
+        (71..=120).collect::<Vec<_>>(),
+        "default: newest 50, oldest first"
+    );
     assert_eq!(latest["hasMore"], true);
 
     let older = s
-        .emit_ack("get_all_chat_by_liveId", json!({"liveId": live, "before": 71, "limit": 100}))
+        .emit_ack(
+            "get_all_chat_by_liveId",
+            json!({"liveId": live, "before": 71, "limit": 100}),
+        )
         .await;
     assert_eq!(seqs(&older), (1..=70).collect::<Vec<_>>());
     assert_eq!(older["hasMore"], false);
 
     let newer = s
-        .emit_ack("get_all_chat_by_liveId", json!({"liveId": live, "after": 100, "limit": 10}))
+        .emit_ack(
+            "get_all_chat_by_liveId",
+            json!({"liveId": live, "after": 100, "limit": 10}),
+        )
         .await;
     assert_eq!(seqs(&newer), (101..=110).collect::<Vec<_>>());
     assert_eq!(newer["hasMore"], true);
 
     let tail = s
-        .emit_ack("get_all_chat_by_liveId", json!({"liveId": live, "after": 115}))
+        .emit_ack(
+            "get_all_chat_by_liveId",
+            json!({"liveId": live, "after": 115}),
+        )
         .await;
     assert_eq!(seqs(&tail), (116..=120).collect::<Vec<_>>());
     assert_eq!(tail["hasMore"], false);
@@ -67,7 +82,10 @@ async fn bad_paging_requests_are_invalid() {
         (json!({"liveId": live, "limit": 0}), "limit 0"),
         (json!({"liveId": live, "limit": 101}), "limit 101"),
         (json!({"liveId": live, "limit": -1}), "negative limit"),
-        (json!({"liveId": live, "before": 5, "after": 1}), "both directions"),
+        (
+            json!({"liveId": live, "before": 5, "after": 1}),
+            "both directions",
+        ),
         (json!({"liveId": live, "before": "soon"}), "string cursor"),
         (json!({}), "no liveId"),
     ] {
@@ -75,7 +93,10 @@ async fn bad_paging_requests_are_invalid() {
         assert_eq!(r["error"]["code"], "invalid", "{why}: {r}");
     }
     let r = s
-        .emit_ack("get_all_chat_by_liveId", json!({"liveId": "bbbbbbbbbbbbbbbbbbbbbbbb"}))
+        .emit_ack(
+            "get_all_chat_by_liveId",
+            json!({"liveId": "bbbbbbbbbbbbbbbbbbbbbbbb"}),
+        )
         .await;
     assert_eq!(r["error"]["code"], "not_found");
     let status = app

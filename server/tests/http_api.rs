@@ -29,9 +29,17 @@ async fn signup_login_and_cookie_flags() {
         .send()
         .await
         .unwrap();
-    assert_eq!(taken.status(), StatusCode::CONFLICT, "nicknames are unique regardless of case");
+    assert_eq!(
+        taken.status(),
+        StatusCode::CONFLICT,
+        "nicknames are unique regardless of case"
+    );
 
-    for (nick, pw) in [("a", "correct-horse"), ("bad name", "correct-horse"), ("bob", "short")] {
+    for (nick, pw) in [
+        ("a", "correct-horse"),
+        ("bad name", "correct-horse"),
+        ("bob", "short"),
+    ] {
         let r = app
             .http
             .post(app.url("/api/auth/signup"))
@@ -84,7 +92,11 @@ async fn browser_forms_get_cookies_and_redirects() {
         .unwrap();
     let r = browser
         .post(app.url("/api/auth/signup"))
-        .form(&[("nickname", "carol"), ("password", "correct-horse"), ("next", "/live/x")])
+        .form(&[
+            ("nickname", "carol"),
+            ("password", "correct-horse"),
+            ("next", "/live/x"),
+        ])
         .send()
         .await
         .unwrap();
@@ -98,18 +110,28 @@ async fn browser_forms_get_cookies_and_redirects() {
         .await
         .unwrap();
     assert_eq!(created.status(), StatusCode::SEE_OTHER);
-    let location = created.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    let location = created.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(location.starts_with("/live/"));
 
     let page = browser.get(app.url(&location)).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
     assert!(html.contains("Carol&#x27;s stream") || html.contains("Carol's stream"));
-    assert!(html.contains("data-testid=\"chat-input\""), "logged in: the input is there");
+    assert!(
+        html.contains("data-testid=\"chat-input\""),
+        "logged in: the input is there"
+    );
 
     let bad = browser
         .post(app.url("/api/auth/login"))
-        .form(&[("nickname", "carol"), ("password", "nope-nope-nope"), ("next", "https://evil.example")])
+        .form(&[
+            ("nickname", "carol"),
+            ("password", "nope-nope-nope"),
+            ("next", "https://evil.example"),
+        ])
         .send()
         .await
         .unwrap();
@@ -117,9 +139,16 @@ async fn browser_forms_get_cookies_and_redirects() {
     assert!(to.starts_with("/login?error="), "{to}");
     assert!(!to.contains("evil.example"), "no open redirect: {to}");
 
-    let out = browser.post(app.url("/api/auth/logout")).send().await.unwrap();
+    let out = browser
+        .post(app.url("/api/auth/logout"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
-    assert!(out.headers()[header::SET_COOKIE].to_str().unwrap().contains("Max-Age=0"));
+    assert!(out.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
 }
 
 #[tokio::test]
@@ -127,12 +156,23 @@ async fn creating_lives_needs_auth_and_valid_json() {
     let app = TestApp::spawn().await;
     let token = app.signup("dave").await;
 
-    let r = app.http.post(app.url("/api/lives")).json(&json!({"title": "x"})).send().await.unwrap();
+    let r = app
+        .http
+        .post(app.url("/api/lives"))
+        .json(&json!({"title": "x"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "unauthorized");
 
-    for (body, ct) in [("{not json", "application/json"), (r#"{"title": 5}"#, "application/json"), ("{}", "application/json"), ("title=x", "text/plain")] {
+    for (body, ct) in [
+        ("{not json", "application/json"),
+        (r#"{"title": 5}"#, "application/json"),
+        ("{}", "application/json"),
+        ("title=x", "text/plain"),
+    ] {
         let r = app
             .http
             .post(app.url("/api/lives"))
@@ -174,8 +214,21 @@ async fn creating_lives_needs_auth_and_valid_json() {
     assert!(live["streamerId"].as_str().is_some());
 
     app.create_live(&token, "Newer").await;
-    let listed: Value = app.http.get(app.url("/api/lives")).send().await.unwrap().json().await.unwrap();
-    let titles: Vec<_> = listed.as_array().unwrap().iter().map(|l| l["title"].as_str().unwrap()).collect();
+    let listed: Value = app
+        .http
+        .get(app.url("/api/lives"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let titles: Vec<_> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["title"].as_str().unwrap())
+        .collect();
     assert_eq!(titles, vec!["Newer", "By cookie"], "newest first");
 }
 
@@ -191,8 +244,14 @@ async fn foreign_origins_are_refused_by_the_api() {
             .json(&json!({"title": "t"}))
             .send()
     };
-    assert_eq!(post("https://evil.example").await.unwrap().status(), StatusCode::FORBIDDEN);
-    assert_eq!(post("https://partner.example").await.unwrap().status(), StatusCode::CREATED);
+    assert_eq!(
+        post("https://evil.example").await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post("https://partner.example").await.unwrap().status(),
+        StatusCode::CREATED
+    );
 }
 
 #[tokio::test]
@@ -201,31 +260,80 @@ async fn pages_render_history_and_real_404s() {
     let (live, token) = app.live_with_streamer().await;
     let s = app.socket(Some(&token)).await;
     for i in 1..=60 {
-        s.say(&live, &format!("message number {i}"), &format!("c{i}")).await;
+        s.say(&live, &format!("message number {i}"), &format!("c{i}"))
+            .await;
     }
-    let html = app.http.get(app.url(&format!("/live/{live}"))).send().await.unwrap().text().await.unwrap();
+    let html = app
+        .http
+        .get(app.url(&format!("/live/{live}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("message number 60"));
-    assert!(html.contains("message number 11"), "the last 50 are server-rendered");
+    assert!(
+        html.contains("message number 11"),
+        "the last 50 are server-rendered"
+    );
     assert!(!html.contains("message number 10<"), "older ones are not");
-    assert!(html.contains("Log in to chat"), "guests see the login prompt");
+    assert!(
+        html.contains("Log in to chat"),
+        "guests see the login prompt"
+    );
     assert!(!html.contains("data-testid=\"chat-input\""));
 
-    let missing = app.http.get(app.url("/live/ffffffffffffffffffffffff")).send().await.unwrap();
+    let missing = app
+        .http
+        .get(app.url("/live/ffffffffffffffffffffffff"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    let junk = app.http.get(app.url("/live/not-an-id")).send().await.unwrap();
+    let junk = app
+        .http
+        .get(app.url("/live/not-an-id"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(junk.status(), StatusCode::NOT_FOUND);
     let nowhere = app.http.get(app.url("/no/such/page")).send().await.unwrap();
     assert_eq!(nowhere.status(), StatusCode::NOT_FOUND);
 
-    let dir = app.http.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    let dir = app
+        .http
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(dir.contains("Test live"));
 }
 
 #[tokio::test]
 async fn health_and_readiness() {
     let app = TestApp::spawn().await;
-    assert_eq!(app.http.get(app.url("/healthz")).send().await.unwrap().status(), 200);
-    assert_eq!(app.http.get(app.url("/readyz")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        app.http
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.http
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -242,6 +350,78 @@ async fn production_mode_refuses_to_start_without_a_secret() {
     .unwrap()
     .unwrap();
     assert!(!out.status.success());
-    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(all.contains("JWT_SECRET"), "{all}");
+}
+
+#[tokio::test]
+async fn lives_can_carry_a_video_and_be_ended_by_their_streamer_only() {
+    let app = TestApp::spawn().await;
+    let token = app.signup("vera").await;
+    let other = app.signup("olga").await;
+    let create = |body: Value| {
+        app.http
+            .post(app.url("/api/lives"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let bad = create(json!({"title": "t", "videoUrl": "javascript:alert(1)"}))
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let r = create(json!({"title": "With video", "videoUrl": "https://cdn.example/live.mp4"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let live: Value = r.json().await.unwrap();
+    let id = live["id"].as_str().unwrap();
+    assert_eq!(live["videoUrl"], "https://cdn.example/live.mp4");
+    let html = app
+        .http
+        .get(app.url(&format!("/live/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(r#"<video src="https://cdn.example/live.mp4""#),
+        "the page plays it"
+    );
+
+    let end = |t: &str| {
+        app.http
+            .post(app.url(&format!("/api/lives/{id}/end")))
+            .bearer_auth(t)
+            .send()
+    };
+    assert_eq!(end(&other).await.unwrap().status(), StatusCode::FORBIDDEN);
+    let ended = end(&token).await.unwrap();
+    assert_eq!(ended.status(), StatusCode::OK);
+    let ended: Value = ended.json().await.unwrap();
+    assert_eq!(ended["status"], "ended");
+
+    app.create_live(&token, "Still live").await;
+    let listed: Value = app
+        .http
+        .get(app.url("/api/lives"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let statuses: Vec<_> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, vec!["live", "ended"], "live rooms first");
 }

@@ -32,7 +32,9 @@ async fn enter_room_returns_history_and_viewers() {
 async fn unknown_or_malformed_live_is_not_found_or_invalid() {
     let app = TestApp::spawn().await;
     let s = app.socket(None).await;
-    let r = s.emit_ack("enter_room", json!({"liveId": "aaaaaaaaaaaaaaaaaaaaaaaa"})).await;
+    let r = s
+        .emit_ack("enter_room", json!({"liveId": "aaaaaaaaaaaaaaaaaaaaaaaa"}))
+        .await;
     assert_eq!(r["ok"], false);
     assert_eq!(r["error"]["code"], "not_found");
     let r = s.emit_ack("enter_room", json!({"liveId": "nope"})).await;
@@ -82,9 +84,16 @@ async fn rooms_are_isolated() {
     sender.say(&live_a, "only for a", "a1").await;
     assert_eq!(in_a.recv("sending_message").await["content"], "only for a");
     assert_eq!(in_b.recv("sending_message").await["content"], "only for b");
-    assert!(in_a.try_recv("sending_message", Duration::from_millis(300)).await.is_none());
+    assert!(in_a
+        .try_recv("sending_message", Duration::from_millis(300))
+        .await
+        .is_none());
     assert_eq!(support::seq_of(&app.stored(&live_a).await[0]), 1);
-    assert_eq!(support::seq_of(&app.stored(&live_b).await[0]), 1, "seq counts per room");
+    assert_eq!(
+        support::seq_of(&app.stored(&live_b).await[0]),
+        1,
+        "seq counts per room"
+    );
 }
 
 #[tokio::test]
@@ -97,7 +106,10 @@ async fn leaving_a_room_stops_its_messages() {
     assert_eq!(r, json!({"ok": true}));
     let sender = app.socket(Some(&token)).await;
     sender.say(&live, "gone", "c1").await;
-    assert!(viewer.try_recv("sending_message", Duration::from_millis(300)).await.is_none());
+    assert!(viewer
+        .try_recv("sending_message", Duration::from_millis(300))
+        .await
+        .is_none());
 }
 
 #[tokio::test]
@@ -118,7 +130,15 @@ async fn viewer_counts_follow_joins_and_leaves() {
         count = a.recv("viewer_count").await;
     }
     assert_eq!(count["liveId"], live.as_str());
-    let listed: Value = app.http.get(app.url("/api/lives")).send().await.unwrap().json().await.unwrap();
+    let listed: Value = app
+        .http
+        .get(app.url("/api/lives"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed[0]["viewers"], 1);
 }
 
@@ -130,13 +150,28 @@ async fn invalid_content_is_refused_and_never_stored() {
     s.enter(&live).await;
     let long = "x".repeat(501);
     let cases: Vec<(Value, &str)> = vec![
-        (json!({"liveId": live, "content": "   ", "clientId": "a"}), "blank"),
-        (json!({"liveId": live, "content": long, "clientId": "b"}), "501 chars"),
-        (json!({"liveId": live, "content": 42, "clientId": "c"}), "number content"),
+        (
+            json!({"liveId": live, "content": "   ", "clientId": "a"}),
+            "blank",
+        ),
+        (
+            json!({"liveId": live, "content": long, "clientId": "b"}),
+            "501 chars",
+        ),
+        (
+            json!({"liveId": live, "content": 42, "clientId": "c"}),
+            "number content",
+        ),
         (json!({"liveId": live, "clientId": "d"}), "missing content"),
         (json!({"liveId": live, "content": "hi"}), "missing clientId"),
-        (json!({"liveId": live, "content": "hi", "clientId": "has space"}), "bad clientId"),
-        (json!({"liveId": 7, "content": "hi", "clientId": "e"}), "number liveId"),
+        (
+            json!({"liveId": live, "content": "hi", "clientId": "has space"}),
+            "bad clientId",
+        ),
+        (
+            json!({"liveId": 7, "content": "hi", "clientId": "e"}),
+            "number liveId",
+        ),
         (json!("just a string"), "not an object"),
         (json!([1, 2, 3]), "array"),
     ];
@@ -160,7 +195,15 @@ async fn html_is_stored_and_sent_as_plain_text() {
     let payload = "<script>alert(1)</script><b>bold</b>";
     let r = s.say(&live, payload, "x").await;
     assert_eq!(r["message"]["content"], payload);
-    let page = app.http.get(app.url(&format!("/live/{live}"))).send().await.unwrap().text().await.unwrap();
+    let page = app
+        .http
+        .get(app.url(&format!("/live/{live}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!page.contains(payload), "raw HTML must not reach the page");
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
 }
@@ -175,10 +218,17 @@ async fn a_retried_client_id_returns_the_original_without_a_second_broadcast() {
     let first = s.say(&live, "once", "retry-me").await;
     let again = s.say(&live, "once (retry)", "retry-me").await;
     assert_eq!(again["ok"], true);
-    assert_eq!(again["message"], first["message"], "the original comes back");
+    assert_eq!(
+        again["message"], first["message"],
+        "the original comes back"
+    );
     assert_eq!(watcher.recv("sending_message").await["seq"], 1);
     s.say(&live, "next", "another").await;
-    assert_eq!(watcher.recv("sending_message").await["seq"], 2, "no second broadcast, no gap");
+    assert_eq!(
+        watcher.recv("sending_message").await["seq"],
+        2,
+        "no second broadcast, no gap"
+    );
     assert_eq!(app.stored(&live).await.len(), 2);
 }
 
@@ -190,9 +240,20 @@ async fn unknown_events_and_garbage_get_errors_not_crashes() {
     let r = bad.emit_ack("drop_database", json!({})).await;
     assert_eq!(r["ok"], false);
     assert_eq!(r["error"]["code"], "invalid");
-    assert!(r["error"]["message"].as_str().unwrap().contains("drop_database"));
+    assert!(r["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("drop_database"));
 
-    for frame in ["42[", "4", "42{}", "43", "9", "42[\"new_message\"", "42999999999999999999[\"x\"]"] {
+    for frame in [
+        "42[",
+        "4",
+        "42{}",
+        "43",
+        "9",
+        "42[\"new_message\"",
+        "42999999999999999999[\"x\"]",
+    ] {
         bad.send_raw(frame);
     }
     // Whatever the garbage did to that socket, everyone else is still served.
@@ -213,12 +274,20 @@ async fn oversized_packets_close_only_that_socket() {
     bystander.enter(&live).await;
 
     let huge = "x".repeat(64 * 1024);
-    big.send_raw(format!(r#"42["new_message",{{"liveId":"{live}","content":"{huge}","clientId":"big"}}]"#));
-    assert!(big.closed_within(Duration::from_secs(5)).await, "oversized packet must close the socket");
+    big.send_raw(format!(
+        r#"42["new_message",{{"liveId":"{live}","content":"{huge}","clientId":"big"}}]"#
+    ));
+    assert!(
+        big.closed_within(Duration::from_secs(5)).await,
+        "oversized packet must close the socket"
+    );
 
     let sender = app.socket(Some(&token)).await;
     sender.say(&live, "after the flood", "ok").await;
-    assert_eq!(bystander.recv("sending_message").await["content"], "after the flood");
+    assert_eq!(
+        bystander.recv("sending_message").await["content"],
+        "after the flood"
+    );
     assert_eq!(app.stored(&live).await.len(), 1);
 }
 

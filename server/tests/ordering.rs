@@ -35,7 +35,10 @@ async fn concurrent_senders_produce_one_gapless_order_seen_by_all() {
         let live = live.clone();
         (0..PER_SENDER).map(move |j| {
             let live = live.clone();
-            async move { s.say(&live, &format!("s{i}-m{j}"), &format!("s{i}-{j}")).await }
+            async move {
+                s.say(&live, &format!("s{i}-m{j}"), &format!("s{i}-{j}"))
+                    .await
+            }
         })
     });
     let acks = join_all(sends).await;
@@ -48,14 +51,22 @@ async fn concurrent_senders_produce_one_gapless_order_seen_by_all() {
         })
         .collect();
     acked_seqs.sort_unstable();
-    assert_eq!(acked_seqs, (1..=total as u64).collect::<Vec<_>>(), "seqs are 1..=N, each once");
+    assert_eq!(
+        acked_seqs,
+        (1..=total as u64).collect::<Vec<_>>(),
+        "seqs are 1..=N, each once"
+    );
 
     for v in viewers.iter_mut() {
         let mut seen = Vec::with_capacity(total);
         for _ in 0..total {
             seen.push(v.recv("sending_message").await["seq"].as_u64().unwrap());
         }
-        assert_eq!(seen, (1..=total as u64).collect::<Vec<_>>(), "in order, no gap, no duplicate");
+        assert_eq!(
+            seen,
+            (1..=total as u64).collect::<Vec<_>>(),
+            "in order, no gap, no duplicate"
+        );
         assert!(v
             .try_recv("sending_message", std::time::Duration::from_millis(200))
             .await
@@ -64,7 +75,10 @@ async fn concurrent_senders_produce_one_gapless_order_seen_by_all() {
 
     let stored = app.stored(&live).await;
     assert_eq!(stored.len(), total);
-    let client_ids: HashSet<_> = stored.iter().map(|d| d.get_str("clientId").unwrap().to_owned()).collect();
+    let client_ids: HashSet<_> = stored
+        .iter()
+        .map(|d| d.get_str("clientId").unwrap().to_owned())
+        .collect();
     assert_eq!(client_ids.len(), total);
 }
 

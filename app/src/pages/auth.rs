@@ -6,7 +6,11 @@ use leptos_router::hooks::use_query_map;
 use crate::protocol::Nickname;
 
 #[component]
-fn CredentialsForm(action: &'static str, title: &'static str, submit: &'static str) -> impl IntoView {
+fn CredentialsForm(
+    action: &'static str,
+    title: &'static str,
+    submit: &'static str,
+) -> impl IntoView {
     let query = use_query_map();
     let error = move || query.read().get("error");
     let next = move || query.read().get("next").unwrap_or_else(|| "/".to_owned());

@@ -33,6 +33,11 @@ pub fn Directory() -> impl IntoView {
                                     required
                                     maxlength=LiveTitle::MAX_CHARS
                                 />
+                                <input
+                                    name="videoUrl"
+                                    type="url"
+                                    placeholder="Stream URL (optional)"
+                                />
                                 <button type="submit">"Go live"</button>
                             </form>
                         })}

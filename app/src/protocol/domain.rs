@@ -187,6 +187,34 @@ impl LiveTitle {
     }
 }
 
+/// A stream URL the page may put in a `<video src>`: absolute http(s) only, so no
+/// `javascript:` or `data:` URL ever reaches the page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VideoUrl(String);
+string_newtype!(VideoUrl);
+
+impl VideoUrl {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let s = raw.trim();
+        let lower = s.to_ascii_lowercase();
+        let scheme_ok = lower.starts_with("https://") || lower.starts_with("http://");
+        if !scheme_ok || s.len() > 2048 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid(
+                "videoUrl must be an http(s) URL of at most 2048 characters",
+            ));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    /// An empty form field means "no video".
+    pub fn parse_optional(raw: Option<&str>) -> Result<Option<Self>, Invalid> {
+        match raw.map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(s) => Self::parse(s).map(Some),
+        }
+    }
+}
+
 /// Which slice of a room's history to read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HistoryWindow {
@@ -266,6 +294,15 @@ mod tests {
     }
 
     #[test]
+    fn video_url_rules() {
+        assert!(VideoUrl::parse("https://cdn.example/live.m3u8").is_ok());
+        assert!(VideoUrl::parse("javascript:alert(1)").is_err());
+        assert!(VideoUrl::parse("data:text/html,x").is_err());
+        assert!(VideoUrl::parse("https://a b").is_err());
+        assert_eq!(VideoUrl::parse_optional(Some("  ")).unwrap(), None);
+    }
+
+    #[test]
     fn history_query_rules() {
         use super::super::GetChat;
         let q = |before, after, limit| GetChat {
@@ -282,7 +319,9 @@ mod tests {
             }
         );
         assert_eq!(
-            HistoryQuery::parse(&q(Some(9), None, Some(10))).unwrap().window,
+            HistoryQuery::parse(&q(Some(9), None, Some(10)))
+                .unwrap()
+                .window,
             HistoryWindow::Before(9)
         );
         assert!(HistoryQuery::parse(&q(Some(1), Some(2), None)).is_err());

@@ -126,7 +126,11 @@ impl SocketPacket {
             if digits > 15 {
                 return Err(PacketError::BadId);
             }
-            Some(rest[..digits].parse::<u64>().map_err(|_| PacketError::BadId)?)
+            Some(
+                rest[..digits]
+                    .parse::<u64>()
+                    .map_err(|_| PacketError::BadId)?,
+            )
         } else {
             None
         };
@@ -224,7 +228,10 @@ mod tests {
             EnginePacket::Message("40".into())
         );
         assert_eq!(EnginePacket::decode(""), Err(PacketError::Empty));
-        assert_eq!(EnginePacket::decode("9"), Err(PacketError::UnknownType('9')));
+        assert_eq!(
+            EnginePacket::decode("9"),
+            Err(PacketError::UnknownType('9'))
+        );
     }
 
     #[test]
@@ -265,7 +272,10 @@ mod tests {
             SocketPacket::Connect(Some(json!({"token": "t"}))).to_frame(),
             r#"40{"token":"t"}"#
         );
-        assert_eq!(SocketPacket::decode("0").unwrap(), SocketPacket::Connect(None));
+        assert_eq!(
+            SocketPacket::decode("0").unwrap(),
+            SocketPacket::Connect(None)
+        );
         assert_eq!(
             SocketPacket::decode("1/,").unwrap(),
             SocketPacket::Disconnect

@@ -2,8 +2,10 @@
 //! clients get the cookie and a JSON body with the token.
 
 use app::protocol::{Nickname, Password, Viewer};
+use std::net::SocketAddr;
+
 use axum::{
-    extract::State,
+    extract::{ConnectInfo, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
@@ -44,10 +46,33 @@ struct Session {
     token: String,
 }
 
-async fn signup(State(state): State<AppState>, input: FormOrJson<Credentials>) -> Response {
+/// Login and signup attempts are limited per client IP (password guessing,
+/// account farming).
+fn check_attempts(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> Result<(), ApiError> {
+    let Some(ip) = crate::guard::client_ip(headers, Some(peer), state.config.trust_proxy) else {
+        return Ok(());
+    };
+    state.limits.logins.check(&ip.to_string()).map_err(|wait| {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            app::protocol::ErrorCode::RateLimited,
+            format!("too many attempts; try again in {} s", wait.as_secs() + 1),
+        );
+        e.error = e.error.retry_after(wait.as_millis() as u64);
+        e
+    })
+}
+
+async fn signup(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    input: FormOrJson<Credentials>,
+) -> Response {
     let from_form = input.from_form;
     let next = safe_next(input.value.next.as_deref());
     let result = async {
+        check_attempts(&state, &headers, peer)?;
         let nickname = Nickname::parse(&input.value.nickname)?;
         let password = Password::parse(&input.value.password)?;
         let hash = hash_password(password.expose().to_owned()).await;
@@ -69,13 +94,26 @@ async fn signup(State(state): State<AppState>, input: FormOrJson<Credentials>) -
         })
     }
     .await;
-    finish(&state, result, from_form, "/signup", &next, StatusCode::CREATED)
+    finish(
+        &state,
+        result,
+        from_form,
+        "/signup",
+        &next,
+        StatusCode::CREATED,
+    )
 }
 
-async fn login(State(state): State<AppState>, input: FormOrJson<Credentials>) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    input: FormOrJson<Credentials>,
+) -> Response {
     let from_form = input.from_form;
     let next = safe_next(input.value.next.as_deref());
     let result = async {
+        check_attempts(&state, &headers, peer)?;
         let wrong = || ApiError::unauthorized("wrong nickname or password");
         let nickname = Nickname::parse(&input.value.nickname).map_err(|_| wrong())?;
         let user = state
@@ -138,7 +176,11 @@ fn finish(
 }
 
 fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
-    let secure = if state.config.cookie_secure { "; Secure" } else { "" };
+    let secure = if state.config.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
     let max_age = state.keys.ttl().as_secs();
     HeaderValue::from_str(&format!(
         "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
@@ -147,7 +189,11 @@ fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let secure = if state.config.cookie_secure { "; Secure" } else { "" };
+    let secure = if state.config.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
     let clear = HeaderValue::from_str(&format!(
         "{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
     ))

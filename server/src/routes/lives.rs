@@ -1,11 +1,13 @@
 //! Live rooms over HTTP: the directory, one live, its chat history, and creation.
 
-use app::protocol::{ChatPage, CreateLive, GetChat, LiveId, LiveSummary, LiveTitle};
+use app::protocol::{
+    ChatPage, CreateLive, GetChat, LiveId, LiveStatus, LiveSummary, LiveTitle, VideoUrl,
+};
 use axum::{
     extract::{rejection::QueryRejection, Path, Query, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
-    routing::get,
+    routing::{get, post},
     Json, Router,
 };
 use serde::Deserialize;
@@ -17,6 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/lives", get(list).post(create))
         .route("/api/lives/{id}", get(one))
+        .route("/api/lives/{id}/end", post(end))
         .route("/api/lives/{id}/chat", get(history))
 }
 
@@ -38,7 +41,10 @@ async fn list(State(state): State<AppState>) -> Result<Json<Vec<LiveSummary>>, A
     Ok(Json(directory(&state).await?))
 }
 
-async fn one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<LiveSummary>, ApiError> {
+async fn one(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<LiveSummary>, ApiError> {
     let (id, live) = state.chat.live(&id).await?;
     Ok(Json(live.summary(viewer_count(&state.io, &id))))
 }
@@ -55,11 +61,17 @@ async fn create(
             .from_headers(&headers)
             .ok_or_else(|| ApiError::unauthorized("log in to create a live"))?;
         let title = LiveTitle::parse(&input.value.title)?;
+        let video = VideoUrl::parse_optional(input.value.video_url.as_deref())?;
         let live = state
             .chat
             .stores()
             .lives
-            .create(&title, &who.user_id, &who.nickname, None)
+            .create(
+                &title,
+                &who.user_id,
+                &who.nickname,
+                video.map(VideoUrl::into_inner),
+            )
             .await?;
         Ok::<_, ApiError>(live.summary(0))
     }
@@ -72,6 +84,30 @@ async fn create(
         }
         (Err(e), false) => e.into_response(),
     }
+}
+
+/// Marks a live as ended; only its streamer may.
+async fn end(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<LiveSummary>, ApiError> {
+    let who = state
+        .keys
+        .from_headers(&headers)
+        .ok_or_else(|| ApiError::unauthorized("log in to end a live"))?;
+    let (id, live) = state.chat.live(&id).await?;
+    if live.streamer_id != who.user_id {
+        return Err(ApiError::forbidden("only the streamer can end this live"));
+    }
+    let ended = state
+        .chat
+        .stores()
+        .lives
+        .set_status(&id, LiveStatus::Ended)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such live"))?;
+    Ok(Json(ended.summary(viewer_count(&state.io, &id))))
 }
 
 #[derive(Deserialize)]

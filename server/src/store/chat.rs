@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use app::protocol::{ChatMessage, HistoryQuery, HistoryWindow, LiveId};
+use app::protocol::{moderation::Badge, ChatMessage, HistoryQuery, HistoryWindow, LiveId};
 use bson::{doc, oid::ObjectId, DateTime, Document};
 use futures::TryStreamExt;
 use mongodb::{options::IndexOptions, Collection, Database, IndexModel};
@@ -23,8 +23,16 @@ pub struct ChatDoc {
     pub nickname: String,
     pub content: String,
     pub client_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub badge: Option<Badge>,
     pub created_at: DateTime,
     pub updated_at: DateTime,
+    /// Set when a moderator (or the author) deleted it: the record stays, hidden.
+    /// Milliseconds, not a BSON date, so partial updates stay portable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_by: Option<String>,
 }
 
 impl ChatDoc {
@@ -38,6 +46,7 @@ impl ChatDoc {
             content: self.content.clone(),
             created_at: rfc3339(self.created_at),
             client_id: self.client_id.clone(),
+            badge: self.badge,
         }
     }
 }
@@ -108,7 +117,7 @@ impl ChatStore {
     }
 
     pub async fn history(&self, live: &LiveId, q: HistoryQuery) -> Result<HistoryPage, StoreError> {
-        let (filter, ascending): (Document, bool) = match q.window {
+        let (mut filter, ascending): (Document, bool) = match q.window {
             HistoryWindow::Latest => (doc! {"liveId": live.as_str()}, false),
             HistoryWindow::Before(b) => (
                 doc! {"liveId": live.as_str(), "seq": {"$lt": clamp_i64(b)}},
@@ -119,6 +128,7 @@ impl ChatStore {
                 true,
             ),
         };
+        filter.insert("deletedAtMs", doc! {"$exists": false});
         let limit = i64::from(q.limit);
         let find = async {
             let cursor = self
@@ -140,6 +150,62 @@ impl ChatStore {
             messages: docs.iter().map(ChatDoc::to_message).collect(),
             has_more,
         })
+    }
+}
+
+impl ChatStore {
+    pub async fn get(&self, live: &LiveId, id: &str) -> Result<Option<ChatDoc>, StoreError> {
+        let Ok(oid) = ObjectId::parse_str(id) else {
+            return Ok(None);
+        };
+        bounded(
+            self.timeout,
+            self.coll
+                .find_one(doc! {"_id": oid, "liveId": live.as_str()}),
+        )
+        .await
+    }
+
+    /// Hides messages (the records stay, marked with who and when).
+    pub async fn mark_deleted(&self, ids: &[ObjectId], by: &str) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let now = DateTime::now();
+        bounded(
+            self.timeout,
+            self.coll.update_many(
+                doc! {"_id": {"$in": ids.to_vec()}},
+                doc! {"$set": {"deletedAtMs": now.timestamp_millis(), "deletedBy": by}},
+            ),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// A user's visible messages in a room sent since `since` (for "remove their
+    /// recent messages" on a ban or timeout).
+    pub async fn recent_by_user(
+        &self,
+        live: &LiveId,
+        user_id: &str,
+        since: DateTime,
+    ) -> Result<Vec<ChatDoc>, StoreError> {
+        let find = async {
+            self.coll
+                .find(doc! {
+                    "liveId": live.as_str(),
+                    "userId": user_id,
+                    "createdAt": {"$gte": since},
+                    "deletedAtMs": {"$exists": false},
+                })
+                .sort(doc! {"seq": -1})
+                .limit(500)
+                .await?
+                .try_collect::<Vec<_>>()
+                .await
+        };
+        bounded(self.timeout, find).await
     }
 }
 

@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
-use app::protocol::{LiveId, LiveStatus, LiveSummary, LiveTitle};
+use app::protocol::{
+    moderation::{RoomSettings, RoomUser},
+    LiveId, LiveStatus, LiveSummary, LiveTitle,
+};
 use bson::{doc, oid::ObjectId, DateTime};
 use futures::TryStreamExt;
 use mongodb::{Collection, Database, IndexModel};
@@ -23,9 +26,55 @@ pub struct LiveDoc {
     pub video_url: Option<String>,
     pub created_at: DateTime,
     pub updated_at: DateTime,
+    #[serde(default)]
+    pub moderators: Vec<ModeratorDoc>,
+    #[serde(default)]
+    pub settings: SettingsDoc,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModeratorDoc {
+    pub user_id: String,
+    pub nickname: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsDoc {
+    #[serde(default)]
+    pub slow_mode_secs: i64,
+    #[serde(default)]
+    pub min_account_age_mins: i64,
+    #[serde(default)]
+    pub blocked_terms: Vec<String>,
+}
+
+impl SettingsDoc {
+    pub fn to_wire(&self) -> RoomSettings {
+        RoomSettings {
+            slow_mode_secs: self.slow_mode_secs.clamp(0, u32::MAX as i64) as u32,
+            min_account_age_mins: self.min_account_age_mins.clamp(0, u32::MAX as i64) as u32,
+            blocked_terms: self.blocked_terms.clone(),
+        }
+    }
 }
 
 impl LiveDoc {
+    pub fn is_moderator(&self, user_id: &str) -> bool {
+        self.moderators.iter().any(|m| m.user_id == user_id)
+    }
+
+    pub fn moderator_list(&self) -> Vec<RoomUser> {
+        self.moderators
+            .iter()
+            .map(|m| RoomUser {
+                user_id: m.user_id.clone(),
+                nickname: m.nickname.clone(),
+            })
+            .collect()
+    }
+
     /// The public view; `viewers` is filled in by the caller from the socket rooms.
     pub fn summary(&self, viewers: u64) -> LiveSummary {
         LiveSummary {
@@ -83,6 +132,8 @@ impl LiveStore {
             video_url,
             created_at: now,
             updated_at: now,
+            moderators: Vec::new(),
+            settings: SettingsDoc::default(),
         };
         bounded(self.timeout, self.coll.insert_one(&live)).await?;
         Ok(live)
@@ -93,6 +144,72 @@ impl LiveStore {
             return Ok(None);
         };
         bounded(self.timeout, self.coll.find_one(doc! {"_id": oid})).await
+    }
+
+    /// Sets the status and returns the updated live.
+    pub async fn set_status(
+        &self,
+        id: &LiveId,
+        status: LiveStatus,
+    ) -> Result<Option<LiveDoc>, StoreError> {
+        let Ok(oid) = ObjectId::parse_str(id.as_str()) else {
+            return Ok(None);
+        };
+        bounded(
+            self.timeout,
+            self.coll.update_one(
+                doc! {"_id": oid},
+                doc! {"$set": {"status": status.as_str(), "updatedAtMs": DateTime::now().timestamp_millis()}},
+            ),
+        )
+        .await?;
+        self.get(id).await
+    }
+
+    fn oid(id: &LiveId) -> Result<ObjectId, StoreError> {
+        ObjectId::parse_str(id.as_str()).map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    pub async fn add_moderator(&self, id: &LiveId, m: &ModeratorDoc) -> Result<(), StoreError> {
+        let m = bson::to_document(m).expect("plain struct");
+        bounded(
+            self.timeout,
+            self.coll.update_one(
+                doc! {"_id": Self::oid(id)?},
+                doc! {"$addToSet": {"moderators": m}},
+            ),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn remove_moderator(&self, id: &LiveId, user_id: &str) -> Result<(), StoreError> {
+        bounded(
+            self.timeout,
+            self.coll.update_one(
+                doc! {"_id": Self::oid(id)?},
+                doc! {"$pull": {"moderators": {"userId": user_id}}},
+            ),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_settings(
+        &self,
+        id: &LiveId,
+        settings: &SettingsDoc,
+    ) -> Result<(), StoreError> {
+        let settings = bson::to_document(settings).expect("plain struct");
+        bounded(
+            self.timeout,
+            self.coll.update_one(
+                doc! {"_id": Self::oid(id)?},
+                doc! {"$set": {"settings": settings}},
+            ),
+        )
+        .await?;
+        Ok(())
     }
 
     /// Live rooms first, then ended ones; newest first within each.

@@ -67,7 +67,17 @@ impl UserStore {
         Ok(user)
     }
 
-    pub async fn find_by_nickname(&self, nickname: &Nickname) -> Result<Option<UserDoc>, StoreError> {
+    pub async fn find_by_id(&self, id: &str) -> Result<Option<UserDoc>, StoreError> {
+        let Ok(oid) = ObjectId::parse_str(id) else {
+            return Ok(None);
+        };
+        bounded(self.timeout, self.coll.find_one(doc! {"_id": oid})).await
+    }
+
+    pub async fn find_by_nickname(
+        &self,
+        nickname: &Nickname,
+    ) -> Result<Option<UserDoc>, StoreError> {
         bounded(
             self.timeout,
             self.coll.find_one(doc! {"nicknameKey": nickname.key()}),

@@ -6,11 +6,7 @@
 
 pub mod socket;
 
-use std::{
-    process::Stdio,
-    sync::OnceLock,
-    time::Duration,
-};
+use std::{process::Stdio, sync::OnceLock, time::Duration};
 
 use app::protocol::LiveSummary;
 use serde_json::{json, Value};
@@ -97,6 +93,11 @@ impl TestApp {
                 "RUST_LOG",
                 std::env::var("TEST_LOG").unwrap_or_else(|_| "error".into()),
             )
+            // Generous limits unless a test sets its own: most tests are not about them.
+            .env("RATE_LIMIT_MESSAGES", "100000")
+            .env("RATE_LIMIT_MOD_MESSAGES", "100000")
+            .env("CONNECTIONS_PER_IP_PER_MIN", "100000")
+            .env("LOGINS_PER_IP_PER_MIN", "100000")
             .env_remove("APP_ENV")
             .env_remove("ALLOWED_ORIGINS")
             .stdin(Stdio::null())

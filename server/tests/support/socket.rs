@@ -81,7 +81,9 @@ impl TestSocket {
         };
         sink.send(Message::text(connect.to_frame())).await.unwrap();
         loop {
-            let frame = next_text(&mut stream).await.ok_or("closed before connect")?;
+            let frame = next_text(&mut stream)
+                .await
+                .ok_or("closed before connect")?;
             match EnginePacket::decode(&frame) {
                 Ok(EnginePacket::Message(p)) => match SocketPacket::decode(&p) {
                     Ok(SocketPacket::Connect(_)) => break,
@@ -115,13 +117,21 @@ impl TestSocket {
                     }
                     Ok(EnginePacket::Message(p)) => match SocketPacket::decode(&p) {
                         Ok(SocketPacket::Event { name, mut args, .. }) => {
-                            let arg = if args.is_empty() { Value::Null } else { args.remove(0) };
+                            let arg = if args.is_empty() {
+                                Value::Null
+                            } else {
+                                args.remove(0)
+                            };
                             let _ = ev_tx.send((name, arg));
                         }
                         Ok(SocketPacket::Ack { id, mut args }) => {
                             let tx = reader_acks.lock().unwrap().remove(&id);
                             if let Some(tx) = tx {
-                                let arg = if args.is_empty() { Value::Null } else { args.remove(0) };
+                                let arg = if args.is_empty() {
+                                    Value::Null
+                                } else {
+                                    args.remove(0)
+                                };
                                 let _ = tx.send(arg);
                             }
                         }
@@ -151,7 +161,12 @@ impl TestSocket {
             .unwrap_or_else(|| panic!("no ack for {event} within {WAIT:?}"))
     }
 
-    pub async fn try_emit_ack(&self, event: &str, data: impl Serialize, within: Duration) -> Option<Value> {
+    pub async fn try_emit_ack(
+        &self,
+        event: &str,
+        data: impl Serialize,
+        within: Duration,
+    ) -> Option<Value> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         self.acks.lock().unwrap().insert(id, tx);
@@ -198,7 +213,9 @@ impl TestSocket {
     }
 
     pub async fn enter(&self, live_id: &str) -> Value {
-        let ack = self.emit_ack("enter_room", json!({ "liveId": live_id })).await;
+        let ack = self
+            .emit_ack("enter_room", json!({ "liveId": live_id }))
+            .await;
         assert_eq!(ack["ok"], true, "enter_room failed: {ack}");
         ack
     }

@@ -1,0 +1,493 @@
+//! Who may do what in a room, and the checks every send passes: rate limit, bans
+//! and timeouts, established-users mode, blocked terms and slow mode. Moderator
+//! actions are carried out here and recorded in the audit log.
+
+pub mod limits;
+pub mod terms;
+
+use std::time::Duration;
+
+use app::protocol::{
+    moderation::{
+        BanEntry, BanUser, DeleteMessage, ModerationState, PublicRoomSettings, RoomRole,
+        SetModerator, TimeoutUser, UnbanUser, UpdateRoomSettings,
+    },
+    LiveId, MessageContent, Nickname,
+};
+use bson::{oid::ObjectId, DateTime};
+
+use crate::{
+    auth::Identity,
+    chat::ChatError,
+    config::Limits,
+    store::{
+        audit::AuditDoc,
+        bans::BanDoc,
+        lives::{LiveDoc, ModeratorDoc},
+        Stores,
+    },
+};
+use limits::{quota, KeyedLimit, SlowMode};
+
+pub const TIMEOUT_MIN_SECS: u64 = 10;
+pub const TIMEOUT_MAX_SECS: u64 = 24 * 3600;
+/// How far back "remove their recent messages" reaches.
+const RECENT: Duration = Duration::from_secs(24 * 3600);
+
+pub fn role_of(live: &LiveDoc, who: Option<&Identity>) -> RoomRole {
+    match who {
+        None => RoomRole::Guest,
+        Some(w) if w.role.as_deref() == Some("admin") => RoomRole::Admin,
+        Some(w) if w.user_id == live.streamer_id => RoomRole::Streamer,
+        Some(w) if live.is_moderator(&w.user_id) => RoomRole::Moderator,
+        Some(_) => RoomRole::Viewer,
+    }
+}
+
+pub fn public_settings(id: &LiveId, live: &LiveDoc) -> PublicRoomSettings {
+    let s = live.settings.to_wire();
+    PublicRoomSettings {
+        live_id: id.as_str().to_owned(),
+        slow_mode_secs: s.slow_mode_secs,
+        min_account_age_mins: s.min_account_age_mins,
+    }
+}
+
+/// A moderator action, from a socket event or the HTTP API.
+#[derive(Clone, Debug)]
+pub enum ModAction {
+    Delete(DeleteMessage),
+    Timeout(TimeoutUser),
+    Ban(BanUser),
+    Unban(UnbanUser),
+    AddModerator(SetModerator),
+    RemoveModerator(SetModerator),
+    UpdateSettings(UpdateRoomSettings),
+}
+
+impl ModAction {
+    fn live_id(&self) -> &str {
+        match self {
+            ModAction::Delete(a) => &a.live_id,
+            ModAction::Timeout(a) => &a.live_id,
+            ModAction::Ban(a) => &a.live_id,
+            ModAction::Unban(a) => &a.live_id,
+            ModAction::AddModerator(a) | ModAction::RemoveModerator(a) => &a.live_id,
+            ModAction::UpdateSettings(a) => &a.live_id,
+        }
+    }
+}
+
+/// What an action changed that viewers must be told.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub live_id: String,
+    pub deleted: Vec<String>,
+    pub settings: Option<PublicRoomSettings>,
+}
+
+pub struct Moderation {
+    stores: Stores,
+    user_rate: KeyedLimit,
+    mod_rate: KeyedLimit,
+    slow: SlowMode,
+}
+
+fn forbidden(msg: &str) -> ChatError {
+    ChatError::Forbidden(msg.to_owned())
+}
+
+impl Moderation {
+    pub fn new(stores: Stores, limits: &Limits) -> Self {
+        Self {
+            stores,
+            user_rate: KeyedLimit::new(quota(limits.messages, limits.window)),
+            mod_rate: KeyedLimit::new(quota(limits.mod_messages, limits.window)),
+            slow: SlowMode::default(),
+        }
+    }
+
+    /// Drops limiter state nobody needs any more; called periodically.
+    pub fn sweep(&self) {
+        self.user_rate.sweep();
+        self.mod_rate.sweep();
+        self.slow.sweep(Duration::from_secs(3600));
+    }
+
+    /// Everything that may stop `who` sending `content` to `live`. Returns their
+    /// role (for the badge). The slow-mode slot is taken last, so a message refused
+    /// for another reason does not cost it.
+    pub async fn check_send(
+        &self,
+        id: &LiveId,
+        live: &LiveDoc,
+        who: &Identity,
+        content: &MessageContent,
+    ) -> Result<RoomRole, ChatError> {
+        let role = role_of(live, Some(who));
+        let limiter = if role.moderates() {
+            &self.mod_rate
+        } else {
+            &self.user_rate
+        };
+        limiter
+            .check(&who.user_id)
+            .map_err(ChatError::RateLimited)?;
+        if role.moderates() {
+            return Ok(role);
+        }
+        if let Some(ban) = self.stores.bans.active(id, &who.user_id).await? {
+            return Err(ChatError::Banned {
+                until: ban.until_ms.map(DateTime::from_millis),
+            });
+        }
+        let s = &live.settings;
+        if s.min_account_age_mins > 0 {
+            let old_enough = match self.stores.users.find_by_id(&who.user_id).await? {
+                Some(u) => {
+                    let age_ms =
+                        DateTime::now().timestamp_millis() - u.created_at.timestamp_millis();
+                    age_ms >= s.min_account_age_mins * 60_000
+                }
+                // Accounts from another issuer have no age we can see.
+                None => false,
+            };
+            if !old_enough {
+                return Err(forbidden(&format!(
+                    "this chat is for accounts older than {} minutes",
+                    s.min_account_age_mins
+                )));
+            }
+        }
+        if terms::find_blocked(content.as_str(), &s.blocked_terms).is_some() {
+            return Err(ChatError::Blocked);
+        }
+        if s.slow_mode_secs > 0 {
+            self.slow
+                .take(
+                    id.as_str(),
+                    &who.user_id,
+                    Duration::from_secs(s.slow_mode_secs as u64),
+                )
+                .map_err(ChatError::SlowMode)?;
+        }
+        Ok(role)
+    }
+
+    async fn live(&self, raw: &str) -> Result<(LiveId, LiveDoc), ChatError> {
+        let id = LiveId::parse(raw)?;
+        let live = self
+            .stores
+            .lives
+            .get(&id)
+            .await?
+            .ok_or(ChatError::NotFound)?;
+        Ok((id, live))
+    }
+
+    /// The nickname to show for a user id: their account, else their last message.
+    async fn nickname_of(&self, id: &LiveId, user_id: &str) -> Result<Option<String>, ChatError> {
+        if let Some(u) = self.stores.users.find_by_id(user_id).await? {
+            return Ok(Some(u.nickname));
+        }
+        let recent = self
+            .stores
+            .chat
+            .recent_by_user(id, user_id, DateTime::from_millis(0))
+            .await?;
+        Ok(recent.first().map(|m| m.nickname.clone()))
+    }
+
+    pub async fn act(
+        &self,
+        who: Option<&Identity>,
+        action: ModAction,
+    ) -> Result<Outcome, ChatError> {
+        let who = who.ok_or(ChatError::Unauthorized)?;
+        let (id, live) = self.live(action.live_id()).await?;
+        let role = role_of(&live, Some(who));
+        let mut audit = AuditDoc {
+            id: ObjectId::new(),
+            live_id: id.as_str().to_owned(),
+            action: String::new(),
+            actor_id: who.user_id.clone(),
+            actor_nickname: who.nickname.clone(),
+            target_user_id: None,
+            target_nickname: None,
+            message_id: None,
+            detail: String::new(),
+            created_at: DateTime::now(),
+        };
+        let mut outcome = Outcome {
+            live_id: id.as_str().to_owned(),
+            ..Outcome::default()
+        };
+
+        match action {
+            ModAction::Delete(a) => {
+                let msg = self
+                    .stores
+                    .chat
+                    .get(&id, &a.message_id)
+                    .await?
+                    .filter(|m| m.deleted_at_ms.is_none())
+                    .ok_or(ChatError::NotFound)?;
+                let own = msg.user_id == who.user_id;
+                if !own && !role.moderates() {
+                    return Err(forbidden("only moderators can delete others' messages"));
+                }
+                self.stores
+                    .chat
+                    .mark_deleted(&[msg.id], &who.user_id)
+                    .await?;
+                outcome.deleted.push(msg.id.to_hex());
+                audit.action = "delete_message".into();
+                audit.target_user_id = Some(msg.user_id.clone());
+                audit.target_nickname = Some(msg.nickname.clone());
+                audit.message_id = Some(msg.id.to_hex());
+                audit.detail = format!(
+                    "deleted: {}",
+                    msg.content.chars().take(100).collect::<String>()
+                );
+                if own && !role.moderates() {
+                    // A user tidying up their own message is not a moderation event.
+                    return Ok(outcome);
+                }
+            }
+            ModAction::Timeout(a) => {
+                if !(TIMEOUT_MIN_SECS..=TIMEOUT_MAX_SECS).contains(&a.seconds) {
+                    return Err(ChatError::Invalid(format!(
+                        "a timeout lasts {TIMEOUT_MIN_SECS} s to {TIMEOUT_MAX_SECS} s"
+                    )));
+                }
+                let until = DateTime::now().timestamp_millis() + (a.seconds as i64) * 1000;
+                outcome.deleted = self
+                    .restrict(
+                        &id,
+                        &live,
+                        who,
+                        role,
+                        &a.user_id,
+                        Some(until),
+                        a.remove_messages,
+                        &mut audit,
+                    )
+                    .await?;
+                audit.action = "timeout".into();
+                audit.detail = format!("timed out for {} s", a.seconds);
+            }
+            ModAction::Ban(a) => {
+                outcome.deleted = self
+                    .restrict(
+                        &id,
+                        &live,
+                        who,
+                        role,
+                        &a.user_id,
+                        None,
+                        a.remove_messages,
+                        &mut audit,
+                    )
+                    .await?;
+                audit.action = "ban".into();
+                audit.detail = "banned until unbanned".into();
+            }
+            ModAction::Unban(a) => {
+                if !role.moderates() {
+                    return Err(forbidden("only moderators can unban"));
+                }
+                if !self.stores.bans.remove(&id, &a.user_id).await? {
+                    return Err(ChatError::NotFound);
+                }
+                audit.action = "unban".into();
+                audit.target_nickname = self.nickname_of(&id, &a.user_id).await?;
+                audit.target_user_id = Some(a.user_id);
+                audit.detail = "ban or timeout lifted".into();
+            }
+            ModAction::AddModerator(a) | ModAction::RemoveModerator(a)
+                if role < RoomRole::Streamer =>
+            {
+                let _ = a;
+                return Err(forbidden("only the streamer appoints moderators"));
+            }
+            ModAction::AddModerator(a) => {
+                let nick = Nickname::parse(&a.nickname)?;
+                let user = self
+                    .stores
+                    .users
+                    .find_by_nickname(&nick)
+                    .await?
+                    .ok_or_else(|| ChatError::Invalid(format!("no user called {}", a.nickname)))?;
+                let user_id = user.id.to_hex();
+                if user_id == live.streamer_id {
+                    return Err(ChatError::Invalid("the streamer already moderates".into()));
+                }
+                self.stores
+                    .lives
+                    .add_moderator(
+                        &id,
+                        &ModeratorDoc {
+                            user_id: user_id.clone(),
+                            nickname: user.nickname.clone(),
+                        },
+                    )
+                    .await?;
+                audit.action = "add_moderator".into();
+                audit.target_user_id = Some(user_id);
+                audit.target_nickname = Some(user.nickname);
+                audit.detail = "made moderator".into();
+            }
+            ModAction::RemoveModerator(a) => {
+                let m = live
+                    .moderators
+                    .iter()
+                    .find(|m| m.nickname.eq_ignore_ascii_case(a.nickname.trim()))
+                    .ok_or_else(|| {
+                        ChatError::Invalid(format!("{} is not a moderator", a.nickname))
+                    })?;
+                self.stores.lives.remove_moderator(&id, &m.user_id).await?;
+                audit.action = "remove_moderator".into();
+                audit.target_user_id = Some(m.user_id.clone());
+                audit.target_nickname = Some(m.nickname.clone());
+                audit.detail = "no longer moderator".into();
+            }
+            ModAction::UpdateSettings(a) => {
+                if !role.moderates() {
+                    return Err(forbidden("only moderators change room settings"));
+                }
+                let mut s = live.settings.clone();
+                let mut changes = Vec::new();
+                if let Some(secs) = a.slow_mode_secs {
+                    if secs > 3600 {
+                        return Err(ChatError::Invalid("slow mode is 0 to 3600 seconds".into()));
+                    }
+                    s.slow_mode_secs = secs.into();
+                    changes.push(format!("slow mode {secs} s"));
+                }
+                if let Some(mins) = a.min_account_age_mins {
+                    if mins > 60 * 24 * 90 {
+                        return Err(ChatError::Invalid("account age is at most 90 days".into()));
+                    }
+                    s.min_account_age_mins = mins.into();
+                    changes.push(format!("accounts older than {mins} min"));
+                }
+                if let Some(list) = a.blocked_terms {
+                    s.blocked_terms = terms::normalise_list(&list).map_err(ChatError::Invalid)?;
+                    changes.push(format!("{} blocked terms", s.blocked_terms.len()));
+                }
+                self.stores.lives.set_settings(&id, &s).await?;
+                let updated = LiveDoc {
+                    settings: s,
+                    ..live.clone()
+                };
+                outcome.settings = Some(public_settings(&id, &updated));
+                audit.action = "update_settings".into();
+                audit.detail = changes.join(", ");
+            }
+        }
+        self.stores.audit.record(&audit).await?;
+        Ok(outcome)
+    }
+
+    /// Bans or times out `target`; returns the ids of messages removed with it.
+    #[allow(clippy::too_many_arguments)]
+    async fn restrict(
+        &self,
+        id: &LiveId,
+        live: &LiveDoc,
+        who: &Identity,
+        role: RoomRole,
+        target: &str,
+        until_ms: Option<i64>,
+        remove_messages: bool,
+        audit: &mut AuditDoc,
+    ) -> Result<Vec<String>, ChatError> {
+        if !role.moderates() {
+            return Err(forbidden("only moderators can time out or ban"));
+        }
+        if target == who.user_id {
+            return Err(ChatError::Invalid("you cannot ban yourself".into()));
+        }
+        let target_role = role_of(
+            live,
+            Some(&Identity {
+                user_id: target.to_owned(),
+                nickname: String::new(),
+                role: None,
+            }),
+        );
+        if target_role >= RoomRole::Streamer
+            || (target_role == RoomRole::Moderator && role < RoomRole::Streamer)
+        {
+            return Err(forbidden(
+                "moderators can only be restricted by the streamer",
+            ));
+        }
+        let nickname = self
+            .nickname_of(id, target)
+            .await?
+            .unwrap_or_else(|| target.to_owned());
+        self.stores
+            .bans
+            .put(&BanDoc {
+                live_id: id.as_str().to_owned(),
+                user_id: target.to_owned(),
+                nickname: nickname.clone(),
+                until_ms,
+                by_id: who.user_id.clone(),
+                by_nickname: who.nickname.clone(),
+                created_at_ms: DateTime::now().timestamp_millis(),
+            })
+            .await?;
+        audit.target_user_id = Some(target.to_owned());
+        audit.target_nickname = Some(nickname);
+        if !remove_messages {
+            return Ok(Vec::new());
+        }
+        let since =
+            DateTime::from_millis(DateTime::now().timestamp_millis() - RECENT.as_millis() as i64);
+        let recent = self.stores.chat.recent_by_user(id, target, since).await?;
+        let ids: Vec<ObjectId> = recent.iter().map(|m| m.id).collect();
+        self.stores.chat.mark_deleted(&ids, &who.user_id).await?;
+        Ok(ids.into_iter().map(ObjectId::to_hex).collect())
+    }
+
+    pub async fn state(
+        &self,
+        who: Option<&Identity>,
+        raw: &str,
+    ) -> Result<ModerationState, ChatError> {
+        let (id, live) = self.live(raw).await?;
+        if !role_of(&live, who).moderates() {
+            return Err(forbidden("only moderators see the moderation panel"));
+        }
+        let bans = self.stores.bans.list_active(&id).await?;
+        Ok(ModerationState {
+            moderators: live.moderator_list(),
+            bans: bans
+                .into_iter()
+                .map(|b| BanEntry {
+                    user_id: b.user_id,
+                    nickname: b.nickname,
+                    until: b
+                        .until_ms
+                        .map(|ms| crate::store::rfc3339(DateTime::from_millis(ms))),
+                    by: b.by_nickname,
+                })
+                .collect(),
+            settings: live.settings.to_wire(),
+        })
+    }
+
+    pub async fn audit_log(
+        &self,
+        who: Option<&Identity>,
+        raw: &str,
+    ) -> Result<Vec<app::protocol::moderation::AuditEntry>, ChatError> {
+        let (id, live) = self.live(raw).await?;
+        if role_of(&live, who) < RoomRole::Streamer {
+            return Err(forbidden("only the streamer reads the audit log"));
+        }
+        Ok(self.stores.audit.list(&id, 200).await?)
+    }
+}

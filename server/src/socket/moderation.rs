@@ -1,0 +1,141 @@
+//! Moderation events: each parses its payload, asks the moderation service, and
+//! tells the room what changed.
+
+use app::protocol::moderation::{
+    events, BanUser, DeleteMessage, MessageDeleted, ModerationDone, RoomRef, SetModerator,
+    TimeoutUser, UnbanUser, UpdateRoomSettings,
+};
+use socketioxide::{
+    extract::{AckSender, Extension, SocketRef, State, TryData},
+    ParserError, SocketIo,
+};
+
+use super::{bad_payload, reply, room_of, Session};
+use crate::{
+    chat::ChatService,
+    moderation::{ModAction, Outcome},
+};
+
+/// Broadcasts an action's effects to its room.
+pub async fn publish(io: &SocketIo, outcome: &Outcome) {
+    let Ok(id) = app::protocol::LiveId::parse(&outcome.live_id) else {
+        return;
+    };
+    let room = room_of(&id);
+    for deleted in &outcome.deleted {
+        let msg = MessageDeleted {
+            live_id: outcome.live_id.clone(),
+            id: deleted.clone(),
+        };
+        let _ = io
+            .to(room.clone())
+            .emit(events::MESSAGE_DELETED, &msg)
+            .await;
+    }
+    if let Some(settings) = &outcome.settings {
+        let _ = io.to(room).emit(events::ROOM_SETTINGS, settings).await;
+    }
+}
+
+async fn run(
+    io: SocketIo,
+    action: Result<ModAction, ParserError>,
+    ack: AckSender,
+    chat: ChatService,
+    session: Session,
+) {
+    let result = async {
+        let action = action.map_err(bad_payload)?;
+        let outcome = chat.moderation().act(session.0.as_ref(), action).await?;
+        publish(&io, &outcome).await;
+        Ok(ModerationDone {
+            deleted: outcome.deleted,
+        })
+    }
+    .await;
+    reply(ack, result);
+}
+
+macro_rules! action_handler {
+    ($socket:expr, $event:expr, $ty:ty, $variant:expr) => {
+        $socket.on(
+            $event,
+            async |io: SocketIo,
+                   TryData(req): TryData<$ty>,
+                   ack: AckSender,
+                   State(chat): State<ChatService>,
+                   Extension(session): Extension<Session>| {
+                run(io, req.map($variant), ack, chat, session).await
+            },
+        )
+    };
+}
+
+pub fn register(socket: &SocketRef) {
+    action_handler!(
+        socket,
+        events::DELETE_MESSAGE,
+        DeleteMessage,
+        ModAction::Delete
+    );
+    action_handler!(
+        socket,
+        events::TIMEOUT_USER,
+        TimeoutUser,
+        ModAction::Timeout
+    );
+    action_handler!(socket, events::BAN_USER, BanUser, ModAction::Ban);
+    action_handler!(socket, events::UNBAN_USER, UnbanUser, ModAction::Unban);
+    action_handler!(
+        socket,
+        events::ADD_MODERATOR,
+        SetModerator,
+        ModAction::AddModerator
+    );
+    action_handler!(
+        socket,
+        events::REMOVE_MODERATOR,
+        SetModerator,
+        ModAction::RemoveModerator
+    );
+    action_handler!(
+        socket,
+        events::UPDATE_ROOM_SETTINGS,
+        UpdateRoomSettings,
+        ModAction::UpdateSettings
+    );
+    socket.on(
+        events::GET_MODERATION,
+        async |TryData(req): TryData<RoomRef>,
+               ack: AckSender,
+               State(chat): State<ChatService>,
+               Extension(session): Extension<Session>| {
+            let result = async {
+                let req = req.map_err(bad_payload)?;
+                chat.moderation()
+                    .state(session.0.as_ref(), &req.live_id)
+                    .await
+            }
+            .await;
+            reply(ack, result);
+        },
+    );
+    socket.on(
+        events::GET_AUDIT_LOG,
+        async |TryData(req): TryData<RoomRef>,
+               ack: AckSender,
+               State(chat): State<ChatService>,
+               Extension(session): Extension<Session>| {
+            let result = async {
+                let req = req.map_err(bad_payload)?;
+                let entries = chat
+                    .moderation()
+                    .audit_log(session.0.as_ref(), &req.live_id)
+                    .await?;
+                Ok(app::protocol::moderation::AuditLog { entries })
+            }
+            .await;
+            reply(ack, result);
+        },
+    );
+}
