@@ -5,7 +5,10 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{ChatMessage, LiveSummary, Viewer};
+use crate::protocol::{
+    moderation::{PublicRoomSettings, RoomRole},
+    ChatMessage, LiveSummary, Viewer,
+};
 
 /// Everything the live page renders on the server.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -14,6 +17,9 @@ pub struct LivePageData {
     /// The newest messages, oldest first.
     pub history: Vec<ChatMessage>,
     pub has_older: bool,
+    /// The viewer's role in this room.
+    pub role: RoomRole,
+    pub settings: PublicRoomSettings,
 }
 
 #[cfg(feature = "ssr")]
@@ -28,7 +34,12 @@ pub mod ssr {
     /// What the pages need from the server, implemented by the `server` crate.
     pub trait PageBackend: Send + Sync + 'static {
         fn directory(&self) -> BoxFuture<Result<Vec<LiveSummary>, WireError>>;
-        fn live_page(&self, id: String) -> BoxFuture<Result<Option<LivePageData>, WireError>>;
+        /// The page as the requester (identified by `headers`) sees it.
+        fn live_page(
+            &self,
+            id: String,
+            headers: &http::HeaderMap,
+        ) -> BoxFuture<Result<Option<LivePageData>, WireError>>;
         fn viewer(&self, headers: &http::HeaderMap) -> Option<Viewer>;
     }
 
@@ -57,8 +68,11 @@ pub async fn list_lives() -> Result<Vec<LiveSummary>, ServerFnError> {
 
 #[server(prefix = "/sfn")]
 pub async fn load_live_page(id: String) -> Result<Option<LivePageData>, ServerFnError> {
+    let headers = use_context::<http::request::Parts>()
+        .map(|p| p.headers)
+        .unwrap_or_default();
     ssr::backend()?
-        .live_page(id)
+        .live_page(id, &headers)
         .await
         .map_err(|e| ServerFnError::new(e.message))
 }

@@ -105,6 +105,11 @@ impl ChatLog {
         n
     }
 
+    /// Drops a deleted message.
+    pub fn remove(&mut self, id: &str) {
+        self.messages.retain(|m| m.id != id);
+    }
+
     pub fn push_outgoing(&mut self, client_id: String, content: String) {
         self.outgoing.push(Outgoing {
             client_id,

@@ -1,17 +1,25 @@
 //! The chat panel: server-rendered history that the browser then keeps live over
 //! socket.io, with pending/failed sends, catch-up after reconnects and scrollback.
 
+mod moderation;
+
 use leptos::{ev::KeyboardEvent, html, prelude::*};
 use serde_json::Value;
 
 use crate::{
     chat_log::{ChatLog, Delivery, Outgoing},
     protocol::{
-        events, Ack, ChatMessage, ChatPage, EnterRoom, ErrorCode, GetChat, MessageContent,
-        MessageStored, NewMessage, RoomEntered, Viewer, ViewerCount, WireError,
+        events,
+        moderation::{
+            events as mod_events, BanUser, DeleteMessage, MessageDeleted, ModerationDone,
+            PublicRoomSettings, RoomRole, TimeoutUser,
+        },
+        Ack, ChatMessage, ChatPage, EnterRoom, ErrorCode, GetChat, MessageContent, MessageStored,
+        NewMessage, RoomEntered, Viewer, ViewerCount, WireError,
     },
     socket_client::{SocketClient, SocketEvent},
 };
+use moderation::ModerationPanel;
 
 const ACK_TIMEOUT_MS: u32 = 10_000;
 const CATCH_UP_PAGE: u32 = 100;
@@ -35,6 +43,16 @@ struct Chat {
     loading_older: RwSignal<bool>,
     list: NodeRef<html::Ol>,
     socket: StoredValue<Option<SocketClient>, LocalStorage>,
+    /// The viewer's user id, if logged in.
+    me: StoredValue<Option<String>>,
+    role: RwSignal<RoomRole>,
+    settings: RwSignal<PublicRoomSettings>,
+    /// Slow mode: when (ms since the epoch) this viewer may send again.
+    cooldown_until: RwSignal<f64>,
+    /// A clock for countdowns, ticking in the browser.
+    now_ms: RwSignal<f64>,
+    /// The last moderation action's error, shown above the input.
+    notice: RwSignal<Option<String>>,
 }
 
 fn parse_ack<T: serde::de::DeserializeOwned>(r: Result<Value, WireError>) -> Result<T, WireError> {
@@ -90,6 +108,18 @@ impl Chat {
                             self.viewers.set(v.count);
                         }
                     }
+                } else if name == mod_events::MESSAGE_DELETED {
+                    if let Ok(d) = serde_json::from_value::<MessageDeleted>(arg) {
+                        if d.live_id == self.live_id.get_value() {
+                            self.log.update(|l| l.remove(&d.id));
+                        }
+                    }
+                } else if name == mod_events::ROOM_SETTINGS {
+                    if let Ok(s) = serde_json::from_value::<PublicRoomSettings>(arg) {
+                        if s.live_id == self.live_id.get_value() {
+                            self.settings.set(s);
+                        }
+                    }
                 }
             }
         }
@@ -108,6 +138,9 @@ impl Chat {
             move |r: Result<RoomEntered, WireError>| {
                 let Ok(entered) = r else { return };
                 self.viewers.set(entered.viewers);
+                // Roles and modes may have changed while this socket was away.
+                self.role.set(entered.role);
+                self.settings.set(entered.settings);
                 let oldest_new = entered.history.first().map(|m| m.seq);
                 self.add(entered.history);
                 if had > 0 && oldest_new.is_some_and(|s| s > had + 1) {
@@ -194,16 +227,81 @@ impl Chat {
             events::NEW_MESSAGE,
             &req,
             move |r: Result<MessageStored, WireError>| match r {
-                Ok(stored) => self.add(vec![stored.message]),
+                Ok(stored) => {
+                    let slow = self.settings.with_untracked(|s| s.slow_mode_secs);
+                    if slow > 0 && !self.role.get_untracked().moderates() {
+                        self.cooldown_until.set(now() + f64::from(slow) * 1000.0);
+                    }
+                    self.add(vec![stored.message]);
+                }
                 // Not connected: stays pending and goes again after the reconnect.
                 Err(e) if e.code == ErrorCode::Timeout && !self.connected() => {}
                 Err(e) => {
+                    if let Some(ms) = e.retry_after_ms {
+                        self.cooldown_until.set(now() + ms as f64);
+                    }
                     let retryable = matches!(e.code, ErrorCode::Timeout | ErrorCode::Unavailable);
                     self.log
                         .update(|l| l.fail(&client_id, e.message, retryable));
                 }
             },
         );
+    }
+
+    /// Runs a moderation action; failures are shown as a notice.
+    fn moderate(self, event: &'static str, data: serde_json::Value) {
+        self.notice.set(None);
+        self.emit(event, &data, move |r: Result<ModerationDone, WireError>| {
+            if let Err(e) = r {
+                self.notice.set(Some(e.message));
+            }
+        });
+    }
+
+    fn delete(self, message_id: String) {
+        let req = DeleteMessage {
+            live_id: self.live_id.get_value(),
+            message_id,
+        };
+        self.moderate(
+            mod_events::DELETE_MESSAGE,
+            serde_json::to_value(req).unwrap_or_default(),
+        );
+    }
+
+    fn restrict(self, user_id: String, seconds: Option<u64>) {
+        let live_id = self.live_id.get_value();
+        match seconds {
+            Some(seconds) => self.moderate(
+                mod_events::TIMEOUT_USER,
+                serde_json::to_value(TimeoutUser {
+                    live_id,
+                    user_id,
+                    seconds,
+                    remove_messages: false,
+                })
+                .unwrap_or_default(),
+            ),
+            None => self.moderate(
+                mod_events::BAN_USER,
+                serde_json::to_value(BanUser {
+                    live_id,
+                    user_id,
+                    remove_messages: true,
+                })
+                .unwrap_or_default(),
+            ),
+        }
+    }
+
+    /// Seconds of slow mode left before this viewer may send (0 when free).
+    fn cooldown_left(self) -> u64 {
+        let left = self.cooldown_until.get() - self.now_ms.get();
+        if left > 0.0 {
+            (left / 1000.0).ceil() as u64
+        } else {
+            0
+        }
     }
 
     fn retry(self, client_id: &str) {
@@ -276,6 +374,16 @@ impl Chat {
 }
 
 #[cfg(feature = "hydrate")]
+fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn now() -> f64 {
+    0.0
+}
+
+#[cfg(feature = "hydrate")]
 fn new_client_id() -> String {
     let now = js_sys::Date::now() as u64;
     let r1 = (js_sys::Math::random() * u32::MAX as f64) as u32;
@@ -312,6 +420,8 @@ pub fn ChatPanel(
     has_older: bool,
     viewer: Option<Viewer>,
     viewers: u64,
+    role: RoomRole,
+    settings: PublicRoomSettings,
 ) -> impl IntoView {
     let chat = Chat {
         live_id: StoredValue::new(live_id.clone()),
@@ -323,7 +433,14 @@ pub fn ChatPanel(
         loading_older: RwSignal::new(false),
         list: NodeRef::new(),
         socket: StoredValue::new_local(None),
+        me: StoredValue::new(viewer.as_ref().map(|v| v.user_id.clone())),
+        role: RwSignal::new(role),
+        settings: RwSignal::new(settings),
+        cooldown_until: RwSignal::new(0.0),
+        now_ms: RwSignal::new(0.0),
+        notice: RwSignal::new(None),
     };
+    let show_moderation = RwSignal::new(false);
     let in_browser = RwSignal::new(false);
     let draft = RwSignal::new(String::new());
     let input_error = RwSignal::new(None::<String>);
@@ -331,6 +448,13 @@ pub fn ChatPanel(
     // Runs in the browser only, once, after hydration.
     Effect::new(move |_| {
         in_browser.set(true);
+        chat.now_ms.set(now());
+        if let Ok(tick) = set_interval_with_handle(
+            move || chat.now_ms.set(now()),
+            std::time::Duration::from_millis(500),
+        ) {
+            on_cleanup(move || tick.clear());
+        }
         chat.scroll_to_bottom();
         let client = SocketClient::connect(move |ev| chat.on_socket_event(ev));
         chat.socket.set_value(Some(client));
@@ -374,7 +498,18 @@ pub fn ChatPanel(
                     {move || format!("{} watching", chat.viewers.get())}
                 </span>
                 <span class="conn" data-testid="connection" data-state=conn_state>{conn_label}</span>
+                <Show when=move || chat.role.get().moderates()>
+                    <button
+                        type="button"
+                        class="link"
+                        data-testid="moderation-toggle"
+                        on:click=move |_| show_moderation.update(|v| *v = !*v)
+                    >
+                        "Moderation"
+                    </button>
+                </Show>
             </header>
+            {move || (show_moderation.get() && chat.role.get().moderates()).then(|| view! { <ModerationPanel chat/> })}
             <ol class="messages" data-testid="messages" node_ref=chat.list on:scroll=move |_| chat.on_scroll()>
                 <Show when=move || chat.log.with(|l| l.has_older)>
                     <li class="older">
@@ -384,15 +519,17 @@ pub fn ChatPanel(
                     </li>
                 </Show>
                 <For each=move || chat.log.with(|l| l.messages().to_vec()) key=|m| m.seq let:m>
-                    <li class="msg" data-seq=m.seq>
+                    <li class="msg" data-seq=m.seq data-id=m.id.clone()>
                         <time datetime=m.created_at.clone()>{
                             let at = m.created_at.clone();
                             move || clock(&at, in_browser.get())
                         }</time>
                         " "
-                        <span class="nick">{m.nickname}</span>
+                        {m.badge.map(|b| view! { <span class=format!("role-badge {}", b.label())>{b.label()}</span> " " })}
+                        <span class="nick">{m.nickname.clone()}</span>
                         ": "
-                        <span class="text">{m.content}</span>
+                        <span class="text">{m.content.clone()}</span>
+                        <MessageActions chat id=m.id.clone() user_id=m.user_id.clone() privileged=m.badge.is_some()/>
                     </li>
                 </For>
                 <For
@@ -474,6 +611,17 @@ pub fn ChatPanel(
                             <button type="submit" data-testid="send">"Chat"</button>
                         </div>
                         {move || input_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                        {move || chat.notice.get().map(|e| view! { <p class="error" role="alert" data-testid="notice">{e}</p> })}
+                        {move || {
+                            let slow = chat.settings.with(|s| s.slow_mode_secs);
+                            let left = chat.cooldown_left();
+                            (slow > 0 || left > 0).then(|| view! {
+                                <p class="mode" data-testid="slow-mode">
+                                    {if slow > 0 { format!("Slow mode: one message every {slow} s") } else { String::new() }}
+                                    {(left > 0).then(|| format!(" · wait {left} s"))}
+                                </p>
+                            })
+                        }}
                     </form>
                 }.into_any(),
                 None => view! {
@@ -483,5 +631,45 @@ pub fn ChatPanel(
                 }.into_any(),
             }}
         </aside>
+    }
+    .into_any()
+}
+
+/// Delete (own messages, or any for moderators), timeout and ban (moderators, on
+/// messages of users without a role badge).
+#[component]
+fn MessageActions(chat: Chat, id: String, user_id: String, privileged: bool) -> impl IntoView {
+    let own = chat
+        .me
+        .with_value(|me| me.as_deref() == Some(user_id.as_str()));
+    move || {
+        let moderates = chat.role.get().moderates();
+        let (id, user_id) = (id.clone(), user_id.clone());
+        (moderates || own).then(|| {
+            let restrictable = moderates && !own && !privileged;
+            let (ban_user, timeout_user) = (user_id.clone(), user_id);
+            view! {
+                <span class="actions">
+                    <button type="button" class="link" title="Delete message" data-testid="delete-message"
+                        on:click=move |_| chat.delete(id.clone())>"delete"</button>
+                    {restrictable.then(|| view! {
+                        <select class="timeout" data-testid="timeout-select" aria-label="Time out"
+                            on:change=move |ev| {
+                                if let Ok(secs) = event_target_value(&ev).parse::<u64>() {
+                                    chat.restrict(timeout_user.clone(), Some(secs));
+                                }
+                            }>
+                            <option value="" selected>"timeout…"</option>
+                            <option value="60">"1 min"</option>
+                            <option value="600">"10 min"</option>
+                            <option value="3600">"1 hour"</option>
+                            <option value="86400">"24 hours"</option>
+                        </select>
+                        <button type="button" class="link danger" data-testid="ban-user"
+                            on:click=move |_| chat.restrict(ban_user.clone(), None)>"ban"</button>
+                    })}
+                </span>
+            }
+        })
     }
 }

@@ -349,3 +349,21 @@ mod tests {
         assert_eq!(g.limit, None);
     }
 }
+
+#[cfg(test)]
+mod ack_parse_tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_message_ack_parses() {
+        let raw = serde_json::json!({"ok": true, "message": {
+            "id": "6b073cf5ddf51cdbcf05636a", "liveId": "6b073cf5ddf51cdbcf05636b", "seq": 1,
+            "userId": "u", "nickname": "n", "content": "hi",
+            "createdAt": "2026-11-25T19:55:00.000Z", "clientId": "c", "badge": "moderator"}});
+        let ack: Ack<MessageStored> = serde_json::from_value(raw).unwrap();
+        let Ack::Ok(stored) = ack else {
+            panic!("not ok")
+        };
+        assert_eq!(stored.message.badge, Some(moderation::Badge::Moderator));
+    }
+}

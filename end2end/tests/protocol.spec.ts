@@ -9,7 +9,13 @@ test('enter, send, receive and read history with the official client', async ({ 
   const viewer = await client(server);
 
   const entered = await viewer.timeout(5_000).emitWithAck('enter_room', { liveId: live });
-  expect(entered).toEqual({ ok: true, history: [], viewers: 1 });
+  expect(entered).toEqual({
+    ok: true,
+    history: [],
+    viewers: 1,
+    role: 'guest',
+    settings: { liveId: live, slowModeSecs: 0, minAccountAgeMins: 0 },
+  });
 
   const received = new Promise((ok) => viewer.once('sending_message', ok));
   const ack = await say(sender, live, ' hello <b>there</b> ', 'js-1');

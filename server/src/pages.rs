@@ -10,7 +10,13 @@ use app::{
     protocol::{HistoryQuery, HistoryWindow, LiveSummary, Viewer, WireError, HISTORY_DEFAULT},
 };
 
-use crate::{chat::ChatError, routes::lives::directory, socket::viewer_count, state::AppState};
+use crate::{
+    chat::ChatError,
+    moderation::{public_settings, role_of},
+    routes::lives::directory,
+    socket::viewer_count,
+    state::AppState,
+};
 
 pub struct Pages(pub AppState);
 
@@ -26,8 +32,13 @@ impl PageBackend for Pages {
         Box::pin(async move { directory(&state).await.map_err(|e| e.error) })
     }
 
-    fn live_page(&self, id: String) -> BoxFuture<Result<Option<LivePageData>, WireError>> {
+    fn live_page(
+        &self,
+        id: String,
+        headers: &axum::http::HeaderMap,
+    ) -> BoxFuture<Result<Option<LivePageData>, WireError>> {
         let state = self.0.clone();
+        let who = state.keys.from_headers(headers);
         Box::pin(async move {
             let (id, live) = match state.chat.live(&id).await {
                 Ok(found) => found,
@@ -51,6 +62,8 @@ impl PageBackend for Pages {
                 live: live.summary(viewer_count(&state.io, &id)),
                 history: page.messages,
                 has_older: page.has_more,
+                role: role_of(&live, who.as_ref()),
+                settings: public_settings(&id, &live),
             }))
         })
     }

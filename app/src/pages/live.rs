@@ -39,6 +39,8 @@ fn LiveView(data: LivePageData, viewer: Option<crate::protocol::Viewer>) -> impl
         live,
         history,
         has_older,
+        role,
+        settings,
     } = data;
     let is_live = live.status == LiveStatus::Live;
     view! {
@@ -61,7 +63,8 @@ fn LiveView(data: LivePageData, viewer: Option<crate::protocol::Viewer>) -> impl
                     " " {live.streamer_nickname.clone()}
                 </p>
             </section>
-            <ChatPanel live_id=live.id.clone() history has_older viewer viewers=live.viewers/>
+            <ChatPanel live_id=live.id.clone() history has_older viewer viewers=live.viewers role settings/>
         </div>
     }
+    .into_any()
 }
