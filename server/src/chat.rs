@@ -18,9 +18,11 @@ use app::protocol::{
 };
 use bson::{oid::ObjectId, DateTime};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
+use tokio_util::task::TaskTracker;
 
 use crate::{
     auth::Identity,
+    metrics::Metrics,
     moderation::Moderation,
     store::{chat::ChatDoc, lives::LiveDoc, StoreError, Stores},
 };
@@ -124,16 +126,40 @@ const INSERT_ATTEMPTS: usize = 3;
 pub struct ChatService {
     stores: Stores,
     moderation: Arc<Moderation>,
+    metrics: Arc<Metrics>,
     rooms: Arc<Mutex<HashMap<LiveId, Arc<AsyncMutex<RoomState>>>>>,
+    /// Sends being stored and acked; a graceful shutdown waits for them.
+    in_flight: TaskTracker,
 }
 
 impl ChatService {
-    pub fn new(stores: Stores, moderation: Moderation) -> Self {
+    pub fn new(stores: Stores, moderation: Moderation, metrics: Arc<Metrics>) -> Self {
         Self {
             stores,
             moderation: Arc::new(moderation),
+            metrics,
             rooms: Default::default(),
+            in_flight: TaskTracker::new(),
         }
+    }
+
+    /// Runs one send to completion even if its socket goes away; refuses new ones
+    /// once draining has begun.
+    pub async fn track<F: std::future::Future>(&self, send: F) -> Result<F::Output, ChatError> {
+        if self.in_flight.is_closed() {
+            return Err(ChatError::Store(StoreError::Unavailable(
+                "the server is restarting".into(),
+            )));
+        }
+        Ok(self.in_flight.track_future(send).await)
+    }
+
+    /// Stops taking sends and waits (up to `limit`) for those in flight.
+    pub async fn drain(&self, limit: Duration) -> bool {
+        self.in_flight.close();
+        tokio::time::timeout(limit, self.in_flight.wait())
+            .await
+            .is_ok()
     }
 
     pub fn stores(&self) -> &Stores {
@@ -142,6 +168,10 @@ impl ChatService {
 
     pub fn moderation(&self) -> &Moderation {
         &self.moderation
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// The live, or `NotFound`.
@@ -201,8 +231,12 @@ impl ChatService {
                 deleted_at_ms: None,
                 deleted_by: None,
             };
-            match self.stores.chat.insert(&doc).await {
+            let timer = self.metrics.store_seconds.start_timer();
+            let inserted = self.stores.chat.insert(&doc).await;
+            timer.observe_duration();
+            match inserted {
                 Ok(()) => {
+                    self.metrics.stored.inc();
                     turn.last_seq = Some(last + 1);
                     return Ok(Sequenced {
                         message: doc.to_message(),

@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod guard;
+pub mod metrics;
 pub mod moderation;
 pub mod pages;
 pub mod routes;
@@ -38,7 +39,7 @@ use crate::{
 pub async fn build(
     config: Config,
     leptos_options: LeptosOptions,
-) -> startup::Result<(Router, SocketIo)> {
+) -> startup::Result<(Router, SocketIo, ChatService)> {
     let stores = Stores::connect(&config.mongodb_uri, config.db_timeout).await?;
     // Indexes and demo data need the database; if it is down at start the server
     // still comes up (readiness says not ready) and creates them once it is back.
@@ -47,7 +48,11 @@ pub async fn build(
         let seed = config.seed_demo;
         tokio::spawn(async move { prepare_database(stores, seed).await });
     }
-    let chat = ChatService::new(stores.clone(), Moderation::new(stores, &config.limits));
+    let chat = ChatService::new(
+        stores.clone(),
+        Moderation::new(stores, &config.limits),
+        Arc::new(metrics::Metrics::new()),
+    );
     let keys = TokenKeys::new(&config.jwt_secret, config.jwt_ttl);
     let limits = Arc::new(ClientLimits::new(&config.limits));
     {
@@ -77,7 +82,7 @@ pub async fn build(
         leptos_options,
         config: Arc::new(config),
         keys,
-        chat,
+        chat: chat.clone(),
         io: io.clone(),
         limits,
     };
@@ -107,7 +112,7 @@ pub async fn build(
             guard::front_door,
         ))
         .with_state(state);
-    Ok((router, io))
+    Ok((router, io, chat))
 }
 
 async fn prepare_database(stores: Stores, seed: bool) {
@@ -132,24 +137,44 @@ async fn prepare_database(stores: Stores, seed: bool) {
     }
 }
 
-/// Serves until `shutdown` resolves, then closes every socket (clients reconnect
-/// elsewhere or later) and finishes in-flight requests.
+/// How long a graceful shutdown may take before the process exits anyway.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serves until `shutdown` resolves; then stops taking sends, finishes the stores
+/// and acks in flight, closes every socket (clients reconnect and catch up), and
+/// returns within `SHUTDOWN_GRACE`.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     io: SocketIo,
+    chat: ChatService,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
+    let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(async move {
         shutdown.await;
-        tracing::info!("shutting down: closing sockets");
+        let _ = stopping_tx.send(true);
+        tracing::info!("shutting down: draining sends");
+        if !chat.drain(SHUTDOWN_GRACE / 2).await {
+            tracing::warn!("sends still in flight at shutdown");
+        }
+        tracing::info!("closing sockets");
         io.close().await;
-    })
-    .await
+    });
+    tokio::select! {
+        r = server => r,
+        _ = async {
+            let _ = stopping.wait_for(|s| *s).await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => {
+            tracing::warn!("graceful shutdown took too long; exiting");
+            Ok(())
+        }
+    }
 }
 
 /// The error of start-up.

@@ -22,11 +22,11 @@ async fn run() -> Result<(), StartError> {
         .expect("leptos configuration from the environment")
         .leptos_options;
     let addr = leptos_options.site_addr;
-    let (router, io) = build(config, leptos_options).await?;
+    let (router, io, chat) = build(config, leptos_options).await?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     // Tests and scripts wait for this exact line.
     println!("listening on http://{}", listener.local_addr()?);
-    serve(listener, router, io, shutdown_signal()).await?;
+    serve(listener, router, io, chat, shutdown_signal()).await?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 
 mod moderation;
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Instant};
 
 use app::protocol::{
     events, Ack, EnterRoom, ErrorCode, GetChat, HistoryQuery, HistoryWindow, LeaveRoom, LiveId,
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use socketioxide::{
     extract::{AckSender, Data, Event, Extension, SocketRef, State, TryData},
     handler::ConnectHandler,
-    ParserError, SocketIo,
+    ParserError, SendError, SocketError, SocketIo,
 };
 
 use crate::{
@@ -58,6 +58,7 @@ async fn prepare(
     TryData(auth): TryData<AuthPayload>,
     State(keys): State<TokenKeys>,
     State(limits): State<Arc<ClientLimits>>,
+    State(chat): State<ChatService>,
 ) -> Result<(), &'static str> {
     let token = auth
         .ok()
@@ -73,6 +74,7 @@ async fn prepare(
         }
     }
     tracing::debug!(sid = %socket.id, user = ?identity.as_ref().map(|i| &i.user_id), "socket connected");
+    chat.metrics().sockets.inc();
     socket.extensions.insert(Session(identity));
     moderation::register(&socket);
     socket.on(events::ENTER_ROOM, enter_room);
@@ -174,26 +176,53 @@ async fn new_message(
     State(chat): State<ChatService>,
     Extension(session): Extension<Session>,
 ) {
-    let result = async {
+    let started = Instant::now();
+    let send = async {
         let req = req.map_err(bad_payload)?;
         let stored = chat.post(session.0.as_ref(), req).await?;
         if stored.fresh {
             let id = LiveId::parse(&stored.message.live_id)?;
             // Still holding the room's turn: broadcasts leave in seq order.
-            if let Err(e) = io
-                .to(room_of(&id))
-                .emit(events::SENDING_MESSAGE, &stored.message)
-                .await
-            {
-                tracing::warn!(error = %e, "sending_message broadcast incomplete");
-            }
+            deliver(&io, &chat, &id, events::SENDING_MESSAGE, &stored.message);
         }
         Ok(MessageStored {
             message: stored.message.clone(),
         })
+    };
+    let result: Result<MessageStored, ChatError> = chat.track(send).await.and_then(|r| r);
+    if let Err(e) = &result {
+        chat.metrics()
+            .rejected
+            .with_label_values(&[e.to_wire().code.as_str()])
+            .inc();
     }
-    .await;
     reply(ack, result);
+    chat.metrics().observe_ack(started.elapsed());
+}
+
+/// Hands `data` to every socket in the room. A socket whose send buffer is full
+/// (a client that stopped reading) is disconnected rather than allowed to stall the
+/// room or grow memory; it catches up when it reconnects.
+pub fn deliver<T: Serialize + ?Sized>(
+    io: &SocketIo,
+    chat: &ChatService,
+    id: &LiveId,
+    event: &str,
+    data: &T,
+) {
+    let mut sent = 0;
+    for socket in io.within(room_of(id)).sockets() {
+        match socket.emit(event, data) {
+            Ok(()) => sent += 1,
+            Err(SendError::Socket(SocketError::InternalChannelFull)) => {
+                tracing::warn!(sid = %socket.id, "dropping a slow consumer");
+                chat.metrics().slow_consumers_dropped.inc();
+                let _ = socket.disconnect();
+            }
+            Err(_) => {}
+        }
+    }
+    chat.metrics().broadcast.inc_by(sent);
 }
 
 async fn get_chat(TryData(req): TryData<GetChat>, ack: AckSender, State(chat): State<ChatService>) {
@@ -221,8 +250,10 @@ async fn on_disconnect(
     socket: SocketRef,
     io: SocketIo,
     State(limits): State<Arc<ClientLimits>>,
+    State(chat): State<ChatService>,
     Extension(session): Extension<Session>,
 ) {
+    chat.metrics().sockets.dec();
     if let Some(who) = &session.0 {
         limits.sockets.close(&who.user_id);
     }

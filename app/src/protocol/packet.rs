@@ -297,3 +297,44 @@ mod tests {
         assert!(SocketPacket::decode("x").is_err());
     }
 }
+
+/// Feeds arbitrary bytes through everything the server and browser decode from the
+/// wire: Engine.IO frame, Socket.IO packet, and every client payload type. Must
+/// never panic. Shared by the cargo-fuzz target and the corpus test.
+pub fn exercise(data: &[u8]) {
+    use super::{moderation as m, EnterRoom, GetChat, HistoryQuery, LeaveRoom, NewMessage};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let payload = match EnginePacket::decode(text) {
+        Ok(EnginePacket::Message(p)) => p,
+        Ok(_) | Err(_) => text.to_owned(),
+    };
+    let Ok(SocketPacket::Event { args, name, id }) = SocketPacket::decode(&payload) else {
+        return;
+    };
+    let round = SocketPacket::Event {
+        id,
+        name,
+        args: args.clone(),
+    }
+    .encode();
+    assert!(
+        SocketPacket::decode(&round).is_ok(),
+        "re-encoded packets decode"
+    );
+    for arg in args {
+        let _ = serde_json::from_value::<EnterRoom>(arg.clone());
+        let _ = serde_json::from_value::<LeaveRoom>(arg.clone());
+        if let Ok(n) = serde_json::from_value::<NewMessage>(arg.clone()) {
+            let _ = super::MessageContent::parse(&n.content);
+            let _ = super::ClientId::parse(&n.client_id);
+            let _ = super::LiveId::parse(&n.live_id);
+        }
+        if let Ok(g) = serde_json::from_value::<GetChat>(arg.clone()) {
+            let _ = HistoryQuery::parse(&g);
+        }
+        let _ = serde_json::from_value::<m::TimeoutUser>(arg.clone());
+        let _ = serde_json::from_value::<m::UpdateRoomSettings>(arg);
+    }
+}

@@ -181,6 +181,14 @@ impl TestApp {
         let _ = self.child.kill().await;
     }
 
+    /// Waits (bounded) for the process to exit by itself.
+    pub async fn wait_exit(mut self) -> std::process::ExitStatus {
+        tokio::time::timeout(Duration::from_secs(15), self.child.wait())
+            .await
+            .expect("server did not exit")
+            .unwrap()
+    }
+
     /// Sends SIGTERM and waits (bounded) for the exit status.
     pub async fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.pid();

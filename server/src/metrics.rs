@@ -1,0 +1,95 @@
+//! Prometheus metrics, served at `/metrics`.
+
+use std::time::Duration;
+
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
+};
+
+pub struct Metrics {
+    registry: Registry,
+    pub sockets: IntGauge,
+    pub rooms: IntGauge,
+    pub stored: IntCounter,
+    pub broadcast: IntCounter,
+    pub rejected: IntCounterVec,
+    pub slow_consumers_dropped: IntCounter,
+    pub store_seconds: Histogram,
+    pub ack_seconds: Histogram,
+}
+
+const LATENCY_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+impl Metrics {
+    pub fn new() -> Self {
+        let registry = Registry::new_custom(Some("livechat".into()), None).expect("registry");
+        let m = Self {
+            sockets: IntGauge::new("sockets_connected", "Connected sockets").unwrap(),
+            rooms: IntGauge::new("rooms_active", "Rooms with at least one socket").unwrap(),
+            stored: IntCounter::new("messages_stored_total", "Messages stored").unwrap(),
+            broadcast: IntCounter::new(
+                "messages_broadcast_total",
+                "Message deliveries handed to sockets (one per viewer)",
+            )
+            .unwrap(),
+            rejected: IntCounterVec::new(
+                Opts::new("messages_rejected_total", "Sends refused, by error code"),
+                &["code"],
+            )
+            .unwrap(),
+            slow_consumers_dropped: IntCounter::new(
+                "slow_consumers_dropped_total",
+                "Sockets disconnected because their send buffer was full",
+            )
+            .unwrap(),
+            store_seconds: Histogram::with_opts(
+                HistogramOpts::new("store_seconds", "Time to store one message")
+                    .buckets(LATENCY_BUCKETS.to_vec()),
+            )
+            .unwrap(),
+            ack_seconds: Histogram::with_opts(
+                HistogramOpts::new("ack_seconds", "Time from receiving new_message to its ack")
+                    .buckets(LATENCY_BUCKETS.to_vec()),
+            )
+            .unwrap(),
+            registry,
+        };
+        m.registry.register(Box::new(m.sockets.clone())).unwrap();
+        m.registry.register(Box::new(m.rooms.clone())).unwrap();
+        m.registry.register(Box::new(m.stored.clone())).unwrap();
+        m.registry.register(Box::new(m.broadcast.clone())).unwrap();
+        m.registry.register(Box::new(m.rejected.clone())).unwrap();
+        m.registry
+            .register(Box::new(m.slow_consumers_dropped.clone()))
+            .unwrap();
+        m.registry
+            .register(Box::new(m.store_seconds.clone()))
+            .unwrap();
+        m.registry
+            .register(Box::new(m.ack_seconds.clone()))
+            .unwrap();
+        m
+    }
+
+    pub fn observe_ack(&self, elapsed: Duration) {
+        self.ack_seconds.observe(elapsed.as_secs_f64());
+    }
+
+    /// The text exposition format.
+    pub fn render(&self) -> String {
+        let mut out = Vec::new();
+        TextEncoder::new()
+            .encode(&self.registry.gather(), &mut out)
+            .expect("text encoding");
+        String::from_utf8(out).expect("utf-8 metrics")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,267 @@
+//! Faults the server must survive: SIGTERM mid-traffic, and the database going
+//! away and coming back. Real processes on loopback, every wait bounded.
+
+mod support;
+
+use std::{
+    collections::BTreeSet,
+    process::Stdio,
+    time::{Duration, Instant},
+};
+
+use futures::future::join_all;
+use support::{free_port, TestApp};
+
+#[tokio::test]
+async fn sigterm_finishes_in_flight_sends_and_exits_promptly() {
+    let app = TestApp::spawn().await;
+    let (live, token) = app.live_with_streamer().await;
+    let mut viewer = app.socket(None).await;
+    viewer.enter(&live).await;
+    let sender = app.socket(Some(&token)).await;
+
+    let ids: Vec<String> = (0..40).map(|i| format!("term{i}")).collect();
+    let sends = join_all(ids.iter().map(|id| {
+        sender.try_emit_ack(
+            "new_message",
+            serde_json::json!({"liveId": live, "content": "in flight", "clientId": id}),
+            Duration::from_secs(10),
+        )
+    }));
+    let db_uri = app.db_uri.clone();
+    let pid = app.pid();
+    let term = async {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let started = Instant::now();
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap();
+        started
+    };
+    let (acks, started) = tokio::join!(sends, term);
+    let status = app.wait_exit().await;
+    assert!(status.success(), "clean exit: {status:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(12),
+        "bounded shutdown"
+    );
+    assert!(
+        viewer.closed_within(Duration::from_secs(5)).await,
+        "clients are told to go"
+    );
+
+    // Every send acknowledged ok was stored; the rest were refused or unanswered.
+    let acked: BTreeSet<String> = acks
+        .iter()
+        .flatten()
+        .filter(|a| a["ok"] == true)
+        .map(|a| a["message"]["clientId"].as_str().unwrap().to_owned())
+        .collect();
+    for a in acks.iter().flatten().filter(|a| a["ok"] != true) {
+        assert_eq!(a["error"]["code"], "unavailable", "{a}");
+    }
+    let app = TestApp::spawn_on(db_uri, &[]).await;
+    let stored: BTreeSet<String> = app
+        .stored(&live)
+        .await
+        .iter()
+        .map(|d| d.get_str("clientId").unwrap().to_owned())
+        .collect();
+    assert!(
+        acked.is_subset(&stored),
+        "acked {acked:?} but stored {stored:?}"
+    );
+}
+
+/// A MongoDB-wire server of this test's own, that can be stopped and started again
+/// on the same port with the same data.
+struct OwnDatabase {
+    port: u16,
+    dir: std::path::PathBuf,
+    child: Option<tokio::process::Child>,
+}
+
+impl OwnDatabase {
+    async fn start() -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "livechat-fault-db-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut db = Self {
+            port: free_port(),
+            dir,
+            child: None,
+        };
+        db.resume().await;
+        db
+    }
+
+    async fn resume(&mut self) {
+        let child = tokio::process::Command::new("nx-27017")
+            .args([
+                "--data-dir",
+                self.dir.to_str().unwrap(),
+                "-p",
+                &self.port.to_string(),
+            ])
+            .args(["--pid-file", self.dir.join("pid").to_str().unwrap()])
+            .args(["--log-file", self.dir.join("log").to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("nx-27017");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+            .await
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "database did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().await.unwrap();
+            let _ = c.wait().await;
+        }
+        let _ = std::fs::remove_file(self.dir.join("pid"));
+    }
+
+    fn uri(&self) -> String {
+        format!("mongodb://127.0.0.1:{}/faults", self.port)
+    }
+}
+
+impl Drop for OwnDatabase {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[tokio::test]
+async fn a_database_outage_fails_sends_fast_and_heals_by_itself() {
+    let mut db = OwnDatabase::start().await;
+    let app = TestApp::spawn_on(db.uri(), &[("DB_TIMEOUT_MS", "1500")]).await;
+    let (live, token) = app.live_with_streamer().await;
+    let mut viewer = app.socket(None).await;
+    viewer.enter(&live).await;
+    let sender = app.socket(Some(&token)).await;
+    assert_eq!(sender.say(&live, "before", "b1").await["ok"], true);
+    assert_eq!(viewer.recv("sending_message").await["content"], "before");
+
+    db.stop().await;
+    for i in 0..3 {
+        let started = Instant::now();
+        let r = sender.say(&live, "during", &format!("d{i}")).await;
+        assert_eq!(r["error"]["code"], "unavailable", "{r}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "fails fast: {:?}",
+            started.elapsed()
+        );
+    }
+    let ready = app.http.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503, "not ready without the database");
+    assert_eq!(
+        app.http
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200,
+        "still up"
+    );
+    assert!(
+        viewer
+            .try_recv("sending_message", Duration::from_millis(300))
+            .await
+            .is_none(),
+        "nothing unstored is broadcast"
+    );
+
+    db.resume().await;
+    let healed = tokio::time::timeout(Duration::from_secs(30), async {
+        let mut n = 0;
+        loop {
+            n += 1;
+            let r = sender.say(&live, "after", &format!("a{n}")).await;
+            if r["ok"] == true {
+                return r;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+    .await
+    .expect("sends never recovered");
+    assert_eq!(healed["message"]["seq"], 2, "no gap from the failed sends");
+    assert_eq!(viewer.recv("sending_message").await["seq"], 2);
+    assert_eq!(
+        app.http
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let contents: Vec<String> = app
+        .stored(&live)
+        .await
+        .iter()
+        .map(|d| d.get_str("content").unwrap().to_owned())
+        .collect();
+    assert_eq!(contents, vec!["before", "after"]);
+}
+
+#[tokio::test]
+async fn metrics_count_what_happened() {
+    let app = TestApp::spawn().await;
+    let (live, token) = app.live_with_streamer().await;
+    let viewer = app.socket(None).await;
+    viewer.enter(&live).await;
+    let s = app.socket(Some(&token)).await;
+    s.say(&live, "one", "m1").await;
+    s.say(&live, "", "m2").await;
+    let guest = app.socket(None).await;
+    guest.say(&live, "nope", "m3").await;
+    let text = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing in\n{text}"))
+    };
+    assert_eq!(value("livechat_sockets_connected"), 3.0);
+    assert_eq!(value("livechat_rooms_active"), 1.0);
+    assert_eq!(value("livechat_messages_stored_total"), 1.0);
+    assert_eq!(
+        value("livechat_messages_broadcast_total"),
+        1.0,
+        "one viewer in the room"
+    );
+    assert_eq!(
+        value("livechat_messages_rejected_total{code=\"invalid\"}"),
+        1.0
+    );
+    assert_eq!(
+        value("livechat_messages_rejected_total{code=\"unauthorized\"}"),
+        1.0
+    );
+    assert_eq!(value("livechat_ack_seconds_count"), 3.0);
+    assert_eq!(value("livechat_store_seconds_count"), 1.0);
+}
