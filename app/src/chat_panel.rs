@@ -42,7 +42,7 @@ struct Chat {
     stuck_to_bottom: RwSignal<bool>,
     loading_older: RwSignal<bool>,
     list: NodeRef<html::Ol>,
-    socket: StoredValue<Option<SocketClient>, LocalStorage>,
+    socket: SocketSlot,
     /// The viewer's user id, if logged in.
     me: StoredValue<Option<String>>,
     role: RwSignal<RoomRole>,
@@ -53,6 +53,23 @@ struct Chat {
     now_ms: RwSignal<f64>,
     /// The last moderation action's error, shown above the input.
     notice: RwSignal<Option<String>>,
+}
+
+/// Where the panel keeps its socket. The browser's client is `!Send`, so it lives
+/// in thread-local storage there; the server (which never opens one) uses plain
+/// storage, because it may drop a rendered page on another thread.
+#[cfg(feature = "hydrate")]
+type SocketSlot = StoredValue<Option<SocketClient>, LocalStorage>;
+#[cfg(not(feature = "hydrate"))]
+type SocketSlot = StoredValue<Option<SocketClient>>;
+
+#[cfg(feature = "hydrate")]
+fn new_socket_slot() -> SocketSlot {
+    StoredValue::new_local(None)
+}
+#[cfg(not(feature = "hydrate"))]
+fn new_socket_slot() -> SocketSlot {
+    StoredValue::new(None)
 }
 
 fn parse_ack<T: serde::de::DeserializeOwned>(r: Result<Value, WireError>) -> Result<T, WireError> {
@@ -432,7 +449,7 @@ pub fn ChatPanel(
         stuck_to_bottom: RwSignal::new(true),
         loading_older: RwSignal::new(false),
         list: NodeRef::new(),
-        socket: StoredValue::new_local(None),
+        socket: new_socket_slot(),
         me: StoredValue::new(viewer.as_ref().map(|v| v.user_id.clone())),
         role: RwSignal::new(role),
         settings: RwSignal::new(settings),
@@ -457,14 +474,11 @@ pub fn ChatPanel(
         }
         chat.scroll_to_bottom();
         let client = SocketClient::connect(move |ev| chat.on_socket_event(ev));
-        chat.socket.set_value(Some(client));
-    });
-    on_cleanup(move || {
-        chat.socket.with_value(|s| {
-            if let Some(s) = s {
-                s.close()
-            }
-        })
+        chat.socket.set_value(Some(client.clone()));
+        // Registered here, in the browser-only effect: the socket lives in
+        // thread-local storage, which the server must never touch while it
+        // tears a rendered page down on another thread.
+        on_cleanup(move || client.close());
     });
 
     let submit = move || {

@@ -13,8 +13,8 @@ use std::{
 };
 
 use app::protocol::{
-    ChatMessage, ChatPage, ClientId, ErrorCode, GetChat, HistoryQuery, LiveId, MessageContent,
-    NewMessage, WireError,
+    ChatMessage, ChatPage, ClientId, ErrorCode, GetChat, HistoryQuery, HistoryWindow, LiveId,
+    MessageContent, NewMessage, WireError, HISTORY_DEFAULT,
 };
 use bson::{oid::ObjectId, DateTime};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
@@ -24,7 +24,11 @@ use crate::{
     auth::Identity,
     metrics::Metrics,
     moderation::Moderation,
-    store::{chat::ChatDoc, lives::LiveDoc, StoreError, Stores},
+    store::{
+        chat::{ChatDoc, HistoryPage},
+        lives::LiveDoc,
+        StoreError, Stores,
+    },
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -104,6 +108,16 @@ impl From<app::protocol::Invalid> for ChatError {
     }
 }
 
+/// A live by its raw id: `Invalid` when malformed, `NotFound` when absent.
+pub(crate) async fn find_live(
+    stores: &Stores,
+    raw_id: &str,
+) -> Result<(LiveId, LiveDoc), ChatError> {
+    let id = LiveId::parse(raw_id)?;
+    let live = stores.lives.get(&id).await?.ok_or(ChatError::NotFound)?;
+    Ok((id, live))
+}
+
 #[derive(Default)]
 struct RoomState {
     /// The last stored `seq`; `None` until read from the database, and again after
@@ -176,14 +190,16 @@ impl ChatService {
 
     /// The live, or `NotFound`.
     pub async fn live(&self, raw_id: &str) -> Result<(LiveId, LiveDoc), ChatError> {
-        let id = LiveId::parse(raw_id)?;
-        let live = self
-            .stores
-            .lives
-            .get(&id)
-            .await?
-            .ok_or(ChatError::NotFound)?;
-        Ok((id, live))
+        find_live(&self.stores, raw_id).await
+    }
+
+    /// The newest page of a room's history (what a viewer sees on arrival).
+    pub async fn latest(&self, id: &LiveId) -> Result<HistoryPage, ChatError> {
+        let newest = HistoryQuery {
+            window: HistoryWindow::Latest,
+            limit: HISTORY_DEFAULT,
+        };
+        Ok(self.stores.chat.history(id, newest).await?)
     }
 
     fn room(&self, id: &LiveId) -> Arc<AsyncMutex<RoomState>> {

@@ -20,6 +20,8 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Largest socket.io packet accepted, in bytes; larger ones close that socket.
     pub max_packet_bytes: u64,
+    /// Packets queued per socket before it counts as a slow consumer and is dropped.
+    pub socket_buffer_packets: usize,
     /// Per-operation bound on MongoDB calls, so a stalled database fails sends fast.
     pub db_timeout: Duration,
     /// Create a demo streamer and lives when the directory is empty.
@@ -107,6 +109,7 @@ impl Config {
             cookie_secure: parse_bool(&get, "COOKIE_SECURE", prod)?,
             allowed_origins,
             max_packet_bytes: parse_num(&get, "MAX_PACKET_BYTES", 16 * 1024)?,
+            socket_buffer_packets: parse_num(&get, "SOCKET_BUFFER_PACKETS", 256)? as usize,
             db_timeout: Duration::from_millis(parse_num(&get, "DB_TIMEOUT_MS", 3000)?),
             seed_demo: parse_bool(&get, "SEED_DEMO", false)?,
             limits: Limits {

@@ -175,14 +175,7 @@ impl Moderation {
     }
 
     async fn live(&self, raw: &str) -> Result<(LiveId, LiveDoc), ChatError> {
-        let id = LiveId::parse(raw)?;
-        let live = self
-            .stores
-            .lives
-            .get(&id)
-            .await?
-            .ok_or(ChatError::NotFound)?;
-        Ok((id, live))
+        crate::chat::find_live(&self.stores, raw).await
     }
 
     /// The nickname to show for a user id: their account, else their last message.

@@ -7,7 +7,7 @@ use app::{
         ssr::{BoxFuture, PageBackend},
         LivePageData,
     },
-    protocol::{HistoryQuery, HistoryWindow, LiveSummary, Viewer, WireError, HISTORY_DEFAULT},
+    protocol::{LiveSummary, Viewer, WireError},
 };
 
 use crate::{
@@ -45,19 +45,7 @@ impl PageBackend for Pages {
                 Err(ChatError::NotFound | ChatError::Invalid(_)) => return Ok(None),
                 Err(e) => return Err(e.to_wire()),
             };
-            let page = state
-                .chat
-                .stores()
-                .chat
-                .history(
-                    &id,
-                    HistoryQuery {
-                        window: HistoryWindow::Latest,
-                        limit: HISTORY_DEFAULT,
-                    },
-                )
-                .await
-                .map_err(|e| ChatError::from(e).to_wire())?;
+            let page = state.chat.latest(&id).await.map_err(|e| e.to_wire())?;
             Ok(Some(LivePageData {
                 live: live.summary(viewer_count(&state.io, &id)),
                 history: page.messages,

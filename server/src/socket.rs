@@ -6,8 +6,8 @@ mod moderation;
 use std::{sync::Arc, time::Instant};
 
 use app::protocol::{
-    events, Ack, EnterRoom, ErrorCode, GetChat, HistoryQuery, HistoryWindow, LeaveRoom, LiveId,
-    MessageStored, NewMessage, RoomEntered, ViewerCount, WireError, HISTORY_DEFAULT,
+    events, Ack, EnterRoom, ErrorCode, GetChat, LeaveRoom, LiveId, MessageStored, NewMessage,
+    RoomEntered, ViewerCount, WireError,
 };
 use serde::{Deserialize, Serialize};
 use socketioxide::{
@@ -122,22 +122,12 @@ async fn enter_room(
         // Join before reading history: a message stored in between then arrives
         // both ways (the client keeps one by seq) instead of not at all.
         socket.join(room_of(&id));
-        let page = chat
-            .stores()
-            .chat
-            .history(
-                &id,
-                HistoryQuery {
-                    window: HistoryWindow::Latest,
-                    limit: HISTORY_DEFAULT,
-                },
-            )
-            .await;
+        let page = chat.latest(&id).await;
         let page = match page {
             Ok(p) => p,
             Err(e) => {
                 socket.leave(room_of(&id));
-                return Err(e.into());
+                return Err(e);
             }
         };
         announce_viewers(&io, &id).await;

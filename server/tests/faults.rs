@@ -230,38 +230,66 @@ async fn metrics_count_what_happened() {
     s.say(&live, "", "m2").await;
     let guest = app.socket(None).await;
     guest.say(&live, "nope", "m3").await;
-    let text = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let value = |name: &str| -> f64 {
-        text.lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.rsplit(' ').next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("{name} missing in\n{text}"))
-    };
-    assert_eq!(value("livechat_sockets_connected"), 3.0);
-    assert_eq!(value("livechat_rooms_active"), 1.0);
-    assert_eq!(value("livechat_messages_stored_total"), 1.0);
+    assert_eq!(app.metric("livechat_sockets_connected").await, 3.0);
+    assert_eq!(app.metric("livechat_rooms_active").await, 1.0);
+    assert_eq!(app.metric("livechat_messages_stored_total").await, 1.0);
     assert_eq!(
-        value("livechat_messages_broadcast_total"),
+        app.metric("livechat_messages_broadcast_total").await,
         1.0,
         "one viewer in the room"
     );
     assert_eq!(
-        value("livechat_messages_rejected_total{code=\"invalid\"}"),
+        app.metric("livechat_messages_rejected_total{code=\"invalid\"}")
+            .await,
         1.0
     );
     assert_eq!(
-        value("livechat_messages_rejected_total{code=\"unauthorized\"}"),
+        app.metric("livechat_messages_rejected_total{code=\"unauthorized\"}")
+            .await,
         1.0
     );
-    assert_eq!(value("livechat_ack_seconds_count"), 3.0);
-    assert_eq!(value("livechat_store_seconds_count"), 1.0);
+    assert_eq!(app.metric("livechat_ack_seconds_count").await, 3.0);
+    assert_eq!(app.metric("livechat_store_seconds_count").await, 1.0);
+}
+
+#[tokio::test]
+async fn ping_floods_and_half_open_connections_do_not_hurt_others() {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::spawn().await;
+    let (live, token) = app.live_with_streamer().await;
+
+    // Half-open: a TCP connection that stops mid-request, and a WebSocket that
+    // never joins the namespace.
+    let mut half = tokio::net::TcpStream::connect(&app.addr).await.unwrap();
+    half.write_all(b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let url = format!("ws://{}/socket.io/?EIO=4&transport=websocket", app.addr);
+    let (_silent, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+
+    // A flood of pings and junk frames from a connected socket.
+    let flooder = app.socket(Some(&token)).await;
+    for _ in 0..5_000 {
+        flooder.send_raw("2");
+    }
+    for _ in 0..500 {
+        flooder.send_raw("4garbage");
+        flooder.send_raw("");
+    }
+
+    let mut viewer = app.socket(None).await;
+    viewer.enter(&live).await;
+    let sender = app.socket(Some(&token)).await;
+    let started = Instant::now();
+    assert_eq!(sender.say(&live, "unbothered", "u1").await["ok"], true);
+    assert_eq!(
+        viewer.recv("sending_message").await["content"],
+        "unbothered"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(half);
 }

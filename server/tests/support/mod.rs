@@ -244,6 +244,24 @@ impl TestApp {
         TestSocket::connect(&self.addr, Some(socket::Auth::Cookie(token))).await
     }
 
+    /// One sample from `/metrics` (0 when absent).
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = self
+            .http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    }
+
     /// Messages stored for a live, read straight from the database.
     pub async fn stored(&self, live_id: &str) -> Vec<mongodb::bson::Document> {
         use futures::TryStreamExt;
