@@ -474,11 +474,17 @@ pub fn ChatPanel(
         }
         chat.scroll_to_bottom();
         let client = SocketClient::connect(move |ev| chat.on_socket_event(ev));
-        chat.socket.set_value(Some(client.clone()));
+        chat.socket.set_value(Some(client));
         // Registered here, in the browser-only effect: the socket lives in
         // thread-local storage, which the server must never touch while it
         // tears a rendered page down on another thread.
-        on_cleanup(move || client.close());
+        on_cleanup(move || {
+            chat.socket.with_value(|s| {
+                if let Some(s) = s {
+                    s.close()
+                }
+            })
+        });
     });
 
     let submit = move || {
