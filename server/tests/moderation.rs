@@ -768,3 +768,37 @@ async fn one_account_may_hold_only_so_many_sockets() {
     .await;
     assert!(again.is_ok());
 }
+
+#[tokio::test]
+async fn an_admin_moderates_every_room() {
+    let app = TestApp::spawn().await;
+    let r = room(&app).await;
+    let admin = support::token_with(
+        support::SECRET,
+        json!({"sub": "admin-1", "nickname": "root", "exp": support::now() + 600, "role": "admin"}),
+    );
+    let a = app.socket(Some(&admin)).await;
+    assert_eq!(a.enter(&r.live).await["role"], "admin");
+    let said = r.viewer.say(&r.live, "hello", "h").await["message"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let done = a
+        .emit_ack(
+            "delete_message",
+            json!({"liveId": r.live, "messageId": said}),
+        )
+        .await;
+    assert_eq!(done["ok"], true);
+    let ack = a
+        .emit_ack(
+            "add_moderator",
+            json!({"liveId": r.live, "nickname": "viewer"}),
+        )
+        .await;
+    assert_eq!(ack["ok"], true, "admins appoint moderators anywhere");
+    assert_eq!(
+        a.say(&r.live, "admin here", "a1").await["message"]["badge"],
+        "admin"
+    );
+}
