@@ -29,6 +29,8 @@ pub struct Config {
     pub limits: Limits,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
     pub trust_proxy: bool,
+    /// Bearer token `/metrics` requires; without one, production serves no metrics.
+    pub metrics_token: Option<String>,
 }
 
 /// Abuse limits; every one configurable.
@@ -122,6 +124,7 @@ impl Config {
                 sockets_per_user: parse_num(&get, "MAX_SOCKETS_PER_USER", 10)? as u32,
             },
             trust_proxy: parse_bool(&get, "TRUST_PROXY", false)?,
+            metrics_token: get("METRICS_TOKEN").filter(|t| !t.is_empty()),
         })
     }
 }

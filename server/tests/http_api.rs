@@ -425,3 +425,30 @@ async fn lives_can_carry_a_video_and_be_ended_by_their_streamer_only() {
         .collect();
     assert_eq!(statuses, vec!["live", "ended"], "live rooms first");
 }
+
+#[tokio::test]
+async fn metrics_can_require_a_token() {
+    let app = TestApp::spawn_with(&[("METRICS_TOKEN", "scrape-me")]).await;
+    assert_eq!(
+        app.http
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let ok = app
+        .http
+        .get(app.url("/metrics"))
+        .bearer_auth("scrape-me")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(ok
+        .text()
+        .await
+        .unwrap()
+        .contains("livechat_sockets_connected"));
+}

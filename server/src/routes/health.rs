@@ -1,8 +1,13 @@
-//! Liveness and readiness probes.
+//! Liveness and readiness probes, and metrics.
 
-use axum::{extract::State, http::StatusCode, routing::get, Router};
+use axum::{
+    extract::State,
+    http::{header::CONTENT_TYPE, HeaderMap, HeaderName, StatusCode},
+    routing::get,
+    Router,
+};
 
-use crate::state::AppState;
+use crate::{auth::bearer_token, config::Mode, error::ApiError, state::AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -11,20 +16,30 @@ pub fn router() -> Router<AppState> {
         .route("/metrics", get(metrics))
 }
 
+/// Metrics reveal traffic: with `METRICS_TOKEN` they need that bearer token, and
+/// production without one serves none.
 async fn metrics(
     State(state): State<AppState>,
-) -> ([(axum::http::HeaderName, &'static str); 1], String) {
+    headers: HeaderMap,
+) -> Result<([(HeaderName, &'static str); 1], String), ApiError> {
+    match &state.config.metrics_token {
+        Some(token) if bearer_token(&headers).as_deref() != Some(token.as_str()) => {
+            return Err(ApiError::unauthorized(
+                "metrics need the METRICS_TOKEN bearer token",
+            ));
+        }
+        None if state.config.mode == Mode::Production => {
+            return Err(ApiError::forbidden(
+                "set METRICS_TOKEN to serve metrics in production",
+            ));
+        }
+        _ => {}
+    }
     let m = state.chat.metrics();
     let Ok(rooms) = state.io.rooms().await;
     m.rooms
         .set(rooms.iter().filter(|r| r.starts_with("live:")).count() as i64);
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4",
-        )],
-        m.render(),
-    )
+    Ok(([(CONTENT_TYPE, "text/plain; version=0.0.4")], m.render()))
 }
 
 async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
