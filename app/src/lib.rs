@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The live chat's pages and components, and the wire types both ends share.
 
 pub mod api;

@@ -1,0 +1,411 @@
+//! The panel's state and behaviour: the socket, the room's log, acks, catch-up,
+//! scrolling and moderation calls. The view lives in `chat_panel.rs`.
+
+use leptos::{html, prelude::*};
+use serde_json::Value;
+
+use crate::{
+    chat_log::{ChatLog, Delivery, Outgoing},
+    protocol::{
+        events,
+        moderation::{
+            events as mod_events, BanUser, DeleteMessage, MessageDeleted, ModerationDone,
+            PublicRoomSettings, RoomRole, TimeoutUser,
+        },
+        Ack, ChatMessage, ChatPage, EnterRoom, ErrorCode, GetChat, MessageContent, MessageStored,
+        NewMessage, RoomEntered, ViewerCount, WireError,
+    },
+    socket_client::{SocketClient, SocketEvent},
+};
+
+const ACK_TIMEOUT_MS: u32 = 10_000;
+const CATCH_UP_PAGE: u32 = 100;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Conn {
+    Connecting,
+    Connected,
+    Reconnecting,
+}
+
+/// The panel's reactive state; `Copy`, so every handler can hold it.
+#[derive(Clone, Copy)]
+pub(super) struct Chat {
+    pub(super) live_id: StoredValue<String>,
+    pub(super) log: RwSignal<ChatLog>,
+    pub(super) viewers: RwSignal<u64>,
+    pub(super) conn: RwSignal<Conn>,
+    pub(super) unseen: RwSignal<usize>,
+    pub(super) stuck_to_bottom: RwSignal<bool>,
+    pub(super) loading_older: RwSignal<bool>,
+    pub(super) list: NodeRef<html::Ol>,
+    pub(super) socket: SocketSlot,
+    /// The viewer's user id, if logged in.
+    pub(super) me: StoredValue<Option<String>>,
+    pub(super) role: RwSignal<RoomRole>,
+    pub(super) settings: RwSignal<PublicRoomSettings>,
+    /// Slow mode: when (ms since the epoch) this viewer may send again.
+    pub(super) cooldown_until: RwSignal<f64>,
+    /// A clock for countdowns, ticking in the browser.
+    pub(super) now_ms: RwSignal<f64>,
+    /// The last moderation action's error, shown above the input.
+    pub(super) notice: RwSignal<Option<String>>,
+}
+
+/// Where the panel keeps its socket. The browser's client is `!Send`, so it lives
+/// in thread-local storage there; the server (which never opens one) uses plain
+/// storage, because it may drop a rendered page on another thread.
+#[cfg(feature = "hydrate")]
+pub(super) type SocketSlot = StoredValue<Option<SocketClient>, LocalStorage>;
+#[cfg(not(feature = "hydrate"))]
+pub(super) type SocketSlot = StoredValue<Option<SocketClient>>;
+
+#[cfg(feature = "hydrate")]
+pub(super) fn new_socket_slot() -> SocketSlot {
+    StoredValue::new_local(None)
+}
+#[cfg(not(feature = "hydrate"))]
+pub(super) fn new_socket_slot() -> SocketSlot {
+    StoredValue::new(None)
+}
+
+fn parse_ack<T: serde::de::DeserializeOwned>(r: Result<Value, WireError>) -> Result<T, WireError> {
+    let v = r?;
+    let ack: Ack<T> = serde_json::from_value(v)
+        .map_err(|e| WireError::new(ErrorCode::Invalid, format!("unexpected reply: {e}")))?;
+    ack.into()
+}
+
+impl Chat {
+    pub(super) fn emit<T: serde::de::DeserializeOwned + 'static>(
+        self,
+        event: &str,
+        data: &impl serde::Serialize,
+        done: impl FnOnce(Result<T, WireError>) + 'static,
+    ) {
+        self.socket.with_value(|s| match s {
+            Some(s) => s.emit_with_ack(
+                event,
+                data,
+                ACK_TIMEOUT_MS,
+                Box::new(move |r| done(parse_ack(r))),
+            ),
+            None => done(Err(WireError::new(ErrorCode::Timeout, "not connected"))),
+        });
+    }
+
+    pub(super) fn connected(self) -> bool {
+        self.socket
+            .with_value(|s| s.as_ref().is_some_and(SocketClient::is_connected))
+    }
+
+    pub(super) fn on_socket_event(self, ev: SocketEvent) {
+        match ev {
+            SocketEvent::Connected => {
+                self.conn.set(Conn::Connected);
+                self.enter();
+            }
+            SocketEvent::Disconnected => self.conn.set(Conn::Reconnecting),
+            SocketEvent::Event { name, args } => {
+                let Some(arg) = args.into_iter().next() else {
+                    return;
+                };
+                if name == events::SENDING_MESSAGE {
+                    if let Ok(m) = serde_json::from_value::<ChatMessage>(arg) {
+                        if m.live_id == self.live_id.get_value() {
+                            self.receive_live(m);
+                        }
+                    }
+                } else if name == events::VIEWER_COUNT {
+                    if let Ok(v) = serde_json::from_value::<ViewerCount>(arg) {
+                        if v.live_id == self.live_id.get_value() {
+                            self.viewers.set(v.count);
+                        }
+                    }
+                } else if name == mod_events::MESSAGE_DELETED {
+                    if let Ok(d) = serde_json::from_value::<MessageDeleted>(arg) {
+                        if d.live_id == self.live_id.get_value() {
+                            self.log.update(|l| l.remove(&d.id));
+                        }
+                    }
+                } else if name == mod_events::ROOM_SETTINGS {
+                    if let Ok(s) = serde_json::from_value::<PublicRoomSettings>(arg) {
+                        if s.live_id == self.live_id.get_value() {
+                            self.settings.set(s);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// (Re-)enters the room, fills any hole since the last message held, and
+    /// re-sends what was never acknowledged.
+    pub(super) fn enter(self) {
+        let had = self.log.with_untracked(ChatLog::last_seq);
+        let req = EnterRoom {
+            live_id: self.live_id.get_value(),
+        };
+        self.emit(
+            events::ENTER_ROOM,
+            &req,
+            move |r: Result<RoomEntered, WireError>| {
+                let Ok(entered) = r else { return };
+                self.viewers.set(entered.viewers);
+                // Roles and modes may have changed while this socket was away.
+                self.role.set(entered.role);
+                self.settings.set(entered.settings);
+                let oldest_new = entered.history.first().map(|m| m.seq);
+                self.add(entered.history);
+                if had > 0 && oldest_new.is_some_and(|s| s > had + 1) {
+                    self.catch_up(had);
+                }
+                for o in self.log.with_untracked(ChatLog::pending) {
+                    self.transmit(o);
+                }
+            },
+        );
+    }
+
+    pub(super) fn catch_up(self, after: u64) {
+        let req = GetChat {
+            live_id: self.live_id.get_value(),
+            after: Some(after),
+            limit: Some(CATCH_UP_PAGE),
+            ..GetChat::default()
+        };
+        self.emit(
+            events::GET_CHAT,
+            &req,
+            move |r: Result<ChatPage, WireError>| {
+                let Ok(page) = r else { return };
+                let last = page.messages.last().map(|m| m.seq);
+                self.add(page.messages);
+                if let (true, Some(last)) = (page.has_more, last) {
+                    self.catch_up(last);
+                }
+            },
+        );
+    }
+
+    pub(super) fn receive_live(self, m: ChatMessage) {
+        let gap_after = self
+            .log
+            .with_untracked(|l| l.has_gap_before(m.seq).then(|| l.last_seq()));
+        self.add(vec![m]);
+        if let Some(after) = gap_after {
+            self.catch_up(after);
+        }
+    }
+
+    pub(super) fn add(self, messages: Vec<ChatMessage>) {
+        if messages.is_empty() {
+            return;
+        }
+        let mut added = 0;
+        self.log.update(|l| added = l.merge(messages));
+        if added == 0 {
+            return;
+        }
+        if self.stuck_to_bottom.get_untracked() {
+            self.scroll_to_bottom();
+        } else {
+            self.unseen.update(|n| *n += added);
+        }
+    }
+
+    pub(super) fn send(self, text: String) -> Result<(), String> {
+        let content = MessageContent::parse(&text).map_err(|e| e.0)?;
+        let client_id = new_client_id();
+        self.log
+            .update(|l| l.push_outgoing(client_id.clone(), content.as_str().to_owned()));
+        self.stuck_to_bottom.set(true);
+        self.unseen.set(0);
+        self.scroll_to_bottom();
+        self.transmit(Outgoing {
+            client_id,
+            content: content.into_inner(),
+            delivery: Delivery::Pending,
+        });
+        Ok(())
+    }
+
+    pub(super) fn transmit(self, o: Outgoing) {
+        let req = NewMessage {
+            live_id: self.live_id.get_value(),
+            content: o.content,
+            client_id: o.client_id.clone(),
+        };
+        let client_id = o.client_id;
+        self.emit(
+            events::NEW_MESSAGE,
+            &req,
+            move |r: Result<MessageStored, WireError>| match r {
+                Ok(stored) => {
+                    let slow = self.settings.with_untracked(|s| s.slow_mode_secs);
+                    if slow > 0 && !self.role.get_untracked().moderates() {
+                        self.cooldown_until.set(now() + f64::from(slow) * 1000.0);
+                    }
+                    self.add(vec![stored.message]);
+                }
+                // Not connected: stays pending and goes again after the reconnect.
+                Err(e) if e.code == ErrorCode::Timeout && !self.connected() => {}
+                Err(e) => {
+                    if let Some(ms) = e.retry_after_ms {
+                        self.cooldown_until.set(now() + ms as f64);
+                    }
+                    let retryable = matches!(e.code, ErrorCode::Timeout | ErrorCode::Unavailable);
+                    self.log
+                        .update(|l| l.fail(&client_id, e.message, retryable));
+                }
+            },
+        );
+    }
+
+    /// Runs a moderation action; failures are shown as a notice.
+    pub(super) fn moderate(self, event: &'static str, data: serde_json::Value) {
+        self.notice.set(None);
+        self.emit(event, &data, move |r: Result<ModerationDone, WireError>| {
+            if let Err(e) = r {
+                self.notice.set(Some(e.message));
+            }
+        });
+    }
+
+    pub(super) fn delete(self, message_id: String) {
+        let req = DeleteMessage {
+            live_id: self.live_id.get_value(),
+            message_id,
+        };
+        self.moderate(
+            mod_events::DELETE_MESSAGE,
+            serde_json::to_value(req).unwrap_or_default(),
+        );
+    }
+
+    pub(super) fn restrict(self, user_id: String, seconds: Option<u64>) {
+        let live_id = self.live_id.get_value();
+        match seconds {
+            Some(seconds) => self.moderate(
+                mod_events::TIMEOUT_USER,
+                serde_json::to_value(TimeoutUser {
+                    live_id,
+                    user_id,
+                    seconds,
+                    remove_messages: false,
+                })
+                .unwrap_or_default(),
+            ),
+            None => self.moderate(
+                mod_events::BAN_USER,
+                serde_json::to_value(BanUser {
+                    live_id,
+                    user_id,
+                    remove_messages: true,
+                })
+                .unwrap_or_default(),
+            ),
+        }
+    }
+
+    /// Seconds of slow mode left before this viewer may send (0 when free).
+    pub(super) fn cooldown_left(self) -> u64 {
+        let left = self.cooldown_until.get() - self.now_ms.get();
+        if left > 0.0 {
+            (left / 1000.0).ceil() as u64
+        } else {
+            0
+        }
+    }
+
+    pub(super) fn retry(self, client_id: &str) {
+        if let Some(o) = self.log.try_update(|l| l.retry(client_id)).flatten() {
+            self.transmit(o);
+        }
+    }
+
+    pub(super) fn load_older(self) {
+        if self.loading_older.get_untracked() || !self.log.with_untracked(|l| l.has_older) {
+            return;
+        }
+        let Some(first) = self.log.with_untracked(ChatLog::first_seq) else {
+            return;
+        };
+        self.loading_older.set(true);
+        let req = GetChat {
+            live_id: self.live_id.get_value(),
+            before: Some(first),
+            ..GetChat::default()
+        };
+        self.emit(
+            events::GET_CHAT,
+            &req,
+            move |r: Result<ChatPage, WireError>| {
+                self.loading_older.set(false);
+                let Ok(page) = r else { return };
+                let before = self
+                    .list
+                    .get_untracked()
+                    .map(|el| (el.scroll_height(), el.scroll_top()));
+                self.log.update(|l| {
+                    l.merge_older(page.messages, page.has_more);
+                });
+                // Keep the message the viewer was looking at in place.
+                if let Some((old_height, old_top)) = before {
+                    let list = self.list;
+                    request_animation_frame(move || {
+                        if let Some(el) = list.get_untracked() {
+                            el.set_scroll_top(old_top + el.scroll_height() - old_height);
+                        }
+                    });
+                }
+            },
+        );
+    }
+
+    pub(super) fn on_scroll(self) {
+        let Some(el) = self.list.get_untracked() else {
+            return;
+        };
+        let at_bottom = el.scroll_height() - el.scroll_top() - el.client_height() < 40;
+        self.stuck_to_bottom.set(at_bottom);
+        if at_bottom {
+            self.unseen.set(0);
+        }
+        if el.scroll_top() < 40 {
+            self.load_older();
+        }
+    }
+
+    pub(super) fn scroll_to_bottom(self) {
+        let list = self.list;
+        request_animation_frame(move || {
+            if let Some(el) = list.get_untracked() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    }
+}
+
+#[cfg(feature = "hydrate")]
+pub(super) fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub(super) fn now() -> f64 {
+    0.0
+}
+
+#[cfg(feature = "hydrate")]
+pub(super) fn new_client_id() -> String {
+    let now = js_sys::Date::now() as u64;
+    let r1 = (js_sys::Math::random() * u32::MAX as f64) as u32;
+    let r2 = (js_sys::Math::random() * u32::MAX as f64) as u32;
+    format!("c{now:x}-{r1:08x}{r2:08x}")
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub(super) fn new_client_id() -> String {
+    unreachable!("messages are only sent from the browser")
+}
