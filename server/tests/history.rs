@@ -62,14 +62,8 @@ async fn pages_backwards_and_forwards() {
     assert_eq!(tail["hasMore"], false);
 
     let http: Value = app
-        .http
-        .get(app.url(&format!("/api/lives/{live}/chat?before=3")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/lives/{live}/chat?before=3"))
+        .await;
     assert_eq!(seqs(&http), vec![1, 2]);
 }
 

@@ -214,15 +214,7 @@ async fn creating_lives_needs_auth_and_valid_json() {
     assert!(live["streamerId"].as_str().is_some());
 
     app.create_live(&token, "Newer").await;
-    let listed: Value = app
-        .http
-        .get(app.url("/api/lives"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.get_json("/api/lives").await;
     let titles: Vec<_> = listed
         .as_array()
         .unwrap()
@@ -263,15 +255,7 @@ async fn pages_render_history_and_real_404s() {
         s.say(&live, &format!("message number {i}"), &format!("c{i}"))
             .await;
     }
-    let html = app
-        .http
-        .get(app.url(&format!("/live/{live}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&format!("/live/{live}")).await;
     assert!(html.contains("message number 60"));
     assert!(
         html.contains("message number 11"),
@@ -301,15 +285,7 @@ async fn pages_render_history_and_real_404s() {
     let nowhere = app.http.get(app.url("/no/such/page")).send().await.unwrap();
     assert_eq!(nowhere.status(), StatusCode::NOT_FOUND);
 
-    let dir = app
-        .http
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let dir = app.get_text("/").await;
     assert!(dir.contains("Test live"));
 }
 
@@ -381,15 +357,7 @@ async fn lives_can_carry_a_video_and_be_ended_by_their_streamer_only() {
     let live: Value = r.json().await.unwrap();
     let id = live["id"].as_str().unwrap();
     assert_eq!(live["videoUrl"], "https://cdn.example/live.mp4");
-    let html = app
-        .http
-        .get(app.url(&format!("/live/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&format!("/live/{id}")).await;
     assert!(
         html.contains(r#"<video src="https://cdn.example/live.mp4""#),
         "the page plays it"
@@ -408,15 +376,7 @@ async fn lives_can_carry_a_video_and_be_ended_by_their_streamer_only() {
     assert_eq!(ended["status"], "ended");
 
     app.create_live(&token, "Still live").await;
-    let listed: Value = app
-        .http
-        .get(app.url("/api/lives"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.get_json("/api/lives").await;
     let statuses: Vec<_> = listed
         .as_array()
         .unwrap()

@@ -130,15 +130,7 @@ async fn viewer_counts_follow_joins_and_leaves() {
         count = a.recv("viewer_count").await;
     }
     assert_eq!(count["liveId"], live.as_str());
-    let listed: Value = app
-        .http
-        .get(app.url("/api/lives"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.get_json("/api/lives").await;
     assert_eq!(listed[0]["viewers"], 1);
 }
 
@@ -195,15 +187,7 @@ async fn html_is_stored_and_sent_as_plain_text() {
     let payload = "<script>alert(1)</script><b>bold</b>";
     let r = s.say(&live, payload, "x").await;
     assert_eq!(r["message"]["content"], payload);
-    let page = app
-        .http
-        .get(app.url(&format!("/live/{live}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text(&format!("/live/{live}")).await;
     assert!(!page.contains(payload), "raw HTML must not reach the page");
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
 }

@@ -137,15 +137,7 @@ async fn deleting_messages_respects_roles_and_reaches_everyone() {
     assert!(stored
         .iter()
         .all(|d| d.get("deletedBy").is_some() && d.get("deletedAtMs").is_some()));
-    let page = app
-        .http
-        .get(app.url(&format!("/live/{}", r.live)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text(&format!("/live/{}", r.live)).await;
     assert!(!page.contains("someone else&#x27;s") && !page.contains("someone else's"));
 
     let again = r

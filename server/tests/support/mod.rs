@@ -244,6 +244,30 @@ impl TestApp {
         TestSocket::connect(&self.addr, Some(socket::Auth::Cookie(token))).await
     }
 
+    /// `GET path` as JSON (any status).
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// `GET path` as text (any status).
+    pub async fn get_text(&self, path: &str) -> String {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// One sample from `/metrics` (0 when absent).
     pub async fn metric(&self, name: &str) -> f64 {
         let text = self
