@@ -110,3 +110,30 @@ test('SIGKILL mid-traffic: acked = stored = delivered to every viewer, no gaps, 
   expect(new Set(stored.map((m) => m.clientId))).toEqual(ackedIds);
   for (const s of [...senders, ...viewers.map((v) => v.socket), reader]) s.close();
 });
+
+test('SIGTERM: official clients are told to go, reconnect by themselves, and lose nothing', async ({ server, request }) => {
+  const host = await signup(request, server, 'host');
+  const live = await createLive(request, server, host.token, 'Restart');
+  const watcher = viewer(server, live);
+  await expect.poll(() => watcher.socket.connected).toBe(true);
+  const sender = connect(server, host.token);
+  await new Promise((r) => sender.once('connect', r));
+  const acked: Msg[] = [];
+  await sendAll(sender, live, 'before', 3, acked);
+
+  const reason = new Promise<string>((r) => watcher.socket.once('disconnect', r));
+  const started = Date.now();
+  expect(await server.terminate()).toBe(0);
+  expect(Date.now() - started).toBeLessThan(12_000);
+  // A transport close, not a server-side disconnect: socket.io clients reconnect.
+  expect(await reason).toBe('transport close');
+
+  await server.start();
+  await sendAll(sender, live, 'after', 3, acked);
+  await expect.poll(() => watcher.socket.connected, { timeout: 15_000 }).toBe(true);
+  await expect.poll(() => watcher.seen.size, { timeout: 15_000 }).toBe(6);
+  expect([...watcher.seen.keys()].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+  expect(new Set([...watcher.seen.values()].map((m) => m.clientId))).toEqual(new Set(acked.map((m) => m.clientId)));
+  sender.close();
+  watcher.socket.close();
+});
