@@ -39,8 +39,20 @@ ensure_rust_tools() {
     log "installing wasm-bindgen-cli $want (about 8 minutes)"
     cargo install wasm-bindgen-cli --version "$want" --force
   fi
-  if ! command -v wasm-opt >/dev/null; then
-    apt_install binaryen
+}
+
+# Release builds run wasm-opt. Debian's binaryen (108) re-encodes wasm-bindgen's
+# reference-typed tables wrongly and the optimised module fails to instantiate,
+# so use binaryen 116 from the `wasm-opt` crate (about 10 minutes to compile).
+ensure_wasm_opt() {
+  local have
+  have="$(wasm-opt --version 2>/dev/null | awk '{print $3}')"
+  case "$have" in
+    '' | *[!0-9]*) have=0 ;;
+  esac
+  if [ "$have" -lt 116 ]; then
+    log "installing wasm-opt (binaryen 116) from crates.io"
+    cargo install wasm-opt --version 0.116.1
   fi
 }
 
