@@ -35,6 +35,16 @@ impl ApiError {
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message)
     }
+    /// 429 with how long to wait.
+    pub fn rate_limited(message: impl Into<String>, wait: std::time::Duration) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited,
+            message,
+        );
+        e.error = e.error.retry_after(wait.as_millis() as u64);
+        e
+    }
 }
 
 impl From<ChatError> for ApiError {

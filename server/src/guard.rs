@@ -8,7 +8,7 @@ use axum::{
     extract::{ConnectInfo, Request, State},
     http::{
         header::{HOST, ORIGIN},
-        HeaderMap, StatusCode,
+        HeaderMap,
     },
     middleware::Next,
     response::{IntoResponse, Response},
@@ -82,13 +82,11 @@ pub async fn front_door(State(state): State<AppState>, req: Request, next: Next)
         if new_socket {
             if let Some(ip) = request_ip(&req, state.config.trust_proxy) {
                 if let Err(wait) = state.limits.connections.check(&ip.to_string()) {
-                    let mut err = ApiError::new(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        app::protocol::ErrorCode::RateLimited,
+                    return ApiError::rate_limited(
                         "too many new connections from this address",
-                    );
-                    err.error = err.error.retry_after(wait.as_millis() as u64);
-                    return err.into_response();
+                        wait,
+                    )
+                    .into_response();
                 }
             }
         }

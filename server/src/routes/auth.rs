@@ -53,13 +53,10 @@ fn check_attempts(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> Re
         return Ok(());
     };
     state.limits.logins.check(&ip.to_string()).map_err(|wait| {
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            app::protocol::ErrorCode::RateLimited,
+        ApiError::rate_limited(
             format!("too many attempts; try again in {} s", wait.as_secs() + 1),
-        );
-        e.error = e.error.retry_after(wait.as_millis() as u64);
-        e
+            wait,
+        )
     })
 }
 
@@ -87,11 +84,7 @@ async fn signup(
             }
             Err(e) => return Err(e.into()),
         };
-        Ok(Identity {
-            user_id: user.id.to_hex(),
-            nickname: user.nickname,
-            role: user.role,
-        })
+        Ok(user.identity())
     }
     .await;
     finish(
@@ -126,11 +119,7 @@ async fn login(
         if !verify_password(input.value.password.clone(), user.password_hash.clone()).await {
             return Err(wrong());
         }
-        Ok(Identity {
-            user_id: user.id.to_hex(),
-            nickname: user.nickname,
-            role: user.role,
-        })
+        Ok(user.identity())
     }
     .await;
     finish(&state, result, from_form, "/login", &next, StatusCode::OK)

@@ -30,6 +30,17 @@ pub struct UserStore {
     timeout: Duration,
 }
 
+impl UserDoc {
+    /// Who this account is, for a session token.
+    pub fn identity(self) -> crate::auth::Identity {
+        crate::auth::Identity {
+            user_id: self.id.to_hex(),
+            nickname: self.nickname,
+            role: self.role,
+        }
+    }
+}
+
 impl UserStore {
     pub fn new(db: &Database, timeout: Duration) -> Self {
         Self {
