@@ -88,6 +88,8 @@ test('scrolled up, new messages wait behind a button instead of yanking the view
   await expect(page.locator('.msg[data-seq="40"]')).toBeInViewport();
 
   await list.evaluate((el) => el.scrollTo(0, 100));
+  // Wait until the scroll has landed (and its event reached the panel) first.
+  await expect(page.locator('.msg[data-seq="40"]')).not.toBeInViewport();
   await say(bot, live, 'while reading');
   await expect(page.getByTestId('new-messages')).toHaveText(/1 new message/);
   await expect(page.locator('.msg[data-seq="41"]')).not.toBeInViewport();
