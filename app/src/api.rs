@@ -40,7 +40,7 @@ pub mod ssr {
             id: String,
             headers: &http::HeaderMap,
         ) -> BoxFuture<Result<Option<LivePageData>, WireError>>;
-        fn viewer(&self, headers: &http::HeaderMap) -> Option<Viewer>;
+        fn viewer(&self, headers: &http::HeaderMap) -> BoxFuture<Option<Viewer>>;
     }
 
     pub type Backend = Arc<dyn PageBackend>;
@@ -54,8 +54,10 @@ pub mod ssr {
 #[server(prefix = "/sfn")]
 pub async fn current_viewer() -> Result<Option<Viewer>, ServerFnError> {
     let backend = ssr::backend()?;
-    let parts = use_context::<http::request::Parts>();
-    Ok(parts.and_then(|p| backend.viewer(&p.headers)))
+    let Some(parts) = use_context::<http::request::Parts>() else {
+        return Ok(None);
+    };
+    Ok(backend.viewer(&parts.headers).await)
 }
 
 #[server(prefix = "/sfn")]

@@ -3,6 +3,7 @@
 
 pub mod domain;
 pub mod moderation;
+pub mod notice;
 pub mod packet;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};

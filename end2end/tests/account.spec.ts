@@ -28,7 +28,7 @@ test('sign up, go live, chat, log out and log in through the forms', async ({ se
   await page.getByLabel('Password').fill('wrong-password');
   await page.getByLabel('Nickname').fill('newbie');
   await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page.getByRole('alert')).toContainText('wrong nickname or password');
+  await expect(page.getByRole('alert')).toContainText('Wrong nickname or password.');
 
   await page.getByLabel('Nickname').fill('newbie');
   await page.getByLabel('Password').fill('correct-horse');

@@ -1,17 +1,32 @@
 //! Identity: HS256 JWTs (ours or another issuer's signed with the same secret) and
-//! argon2id password hashes.
+//! argon2id password hashes (`passwords`), and login throttling.
 
 use std::time::Duration;
 
-use argon2::{
-    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
-    Argon2,
-};
 use axum::http::{header, HeaderMap};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-pub const COOKIE_NAME: &str = "access_token";
+use crate::{
+    config::JwtConfig,
+    store::{StoreError, UserStore},
+};
+
+pub mod login_throttle;
+pub mod passwords;
+
+pub use passwords::{Busy, Passwords};
+
+/// The session cookie's name. With `Secure`, the `__Host-` prefix makes browsers
+/// refuse it unless it was set by this host over HTTPS with `Path=/` and no
+/// `Domain`, so a sibling subdomain cannot plant one.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-access_token"
+    } else {
+        "access_token"
+    }
+}
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Claims {
@@ -21,7 +36,18 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+    /// Only honoured with `TRUST_TOKEN_ROLES=true`; otherwise roles come from the
+    /// account record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// The account's token version when issued; bumping it revokes older tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tv: Option<u32>,
 }
 
 /// A verified user. Only ever built from a verified token or a checked password,
@@ -33,25 +59,53 @@ pub struct Identity {
     pub role: Option<String>,
 }
 
+impl Identity {
+    pub fn is_admin(&self) -> bool {
+        self.role.as_deref() == Some("admin")
+    }
+}
+
+/// A token whose signature and time claims checked out; not yet checked against
+/// the account (revocation, role).
+#[derive(Clone, Debug)]
+pub struct VerifiedToken {
+    pub claims: Claims,
+}
+
 #[derive(Clone)]
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
     ttl: Duration,
+    issuer: Option<String>,
+    audience: Option<String>,
 }
 
 impl TokenKeys {
-    pub fn new(secret: &str, ttl: Duration) -> Self {
+    pub fn new(jwt: &JwtConfig) -> Self {
         // HS256 only: `alg: none` and algorithm-confusion tokens fail validation.
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        let mut required = vec!["exp", "sub"];
+        required.extend(jwt.issuer.as_ref().map(|_| "iss"));
+        required.extend(jwt.audience.as_ref().map(|_| "aud"));
+        validation.set_required_spec_claims(&required);
+        validation.validate_nbf = true;
         validation.leeway = 5;
+        if let Some(iss) = &jwt.issuer {
+            validation.set_issuer(&[iss]);
+        }
+        match &jwt.audience {
+            Some(aud) => validation.set_audience(&[aud]),
+            None => validation.validate_aud = false,
+        }
         Self {
-            encoding: EncodingKey::from_secret(secret.as_bytes()),
-            decoding: DecodingKey::from_secret(secret.as_bytes()),
+            encoding: EncodingKey::from_secret(jwt.secret.as_bytes()),
+            decoding: DecodingKey::from_secret(jwt.secret.as_bytes()),
             validation,
-            ttl,
+            ttl: jwt.ttl,
+            issuer: jwt.issuer.clone(),
+            audience: jwt.audience.clone(),
         }
     }
 
@@ -59,22 +113,29 @@ impl TokenKeys {
         self.ttl
     }
 
-    pub fn issue(&self, identity: &Identity) -> String {
+    /// A session token for an account at its current token version.
+    pub fn issue(&self, identity: &Identity, token_version: u32) -> String {
         let now = jsonwebtoken::get_current_timestamp();
         let claims = Claims {
             sub: identity.user_id.clone(),
             nickname: identity.nickname.clone(),
             exp: now + self.ttl.as_secs(),
             iat: Some(now),
-            role: identity.role.clone(),
+            nbf: Some(now),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            // Roles live in the account record; nothing to gain from writing them here.
+            role: None,
+            tv: Some(token_version),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 encoding of plain claims cannot fail")
     }
 
-    /// `None` for any token that is missing, malformed, expired, tampered with,
-    /// signed with another secret or algorithm, or carries unusable claims.
-    pub fn verify(&self, token: &str) -> Option<Identity> {
+    /// `None` for any token that is missing, malformed, expired, not yet valid,
+    /// tampered with, signed with another secret or algorithm, from another issuer
+    /// or audience (when configured), or carrying unusable claims.
+    pub fn verify(&self, token: &str) -> Option<VerifiedToken> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
         let c = data.claims;
         let nickname = c.nickname.trim();
@@ -85,18 +146,83 @@ impl TokenKeys {
         {
             return None;
         }
-        Some(Identity {
-            user_id: c.sub,
-            nickname: nickname.to_owned(),
-            role: c.role,
-        })
+        Some(VerifiedToken { claims: c })
+    }
+}
+
+/// Who a token speaks for: verifies it, then checks it against the account, so
+/// revoked tokens (an older token version) are refused and roles come from the
+/// database. Tokens of accounts this server does not hold (another issuer signing
+/// with the same secret) carry their own identity, and a role only when
+/// `TRUST_TOKEN_ROLES=true`.
+#[derive(Clone)]
+pub struct Authenticator {
+    pub keys: TokenKeys,
+    users: UserStore,
+    trust_token_roles: bool,
+    cookie: &'static str,
+}
+
+/// A signed-in session: who, and when its token expires (unix seconds).
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub identity: Identity,
+    pub expires_at: u64,
+}
+
+impl Authenticator {
+    pub fn new(jwt: &JwtConfig, users: UserStore, cookie_secure: bool) -> Self {
+        Self {
+            keys: TokenKeys::new(jwt),
+            users,
+            trust_token_roles: jwt.trust_token_roles,
+            cookie: cookie_name(cookie_secure),
+        }
     }
 
-    /// The identity behind a request: `Authorization: Bearer` first, then the cookie.
-    pub fn from_headers(&self, headers: &HeaderMap) -> Option<Identity> {
-        bearer_token(headers)
-            .or_else(|| cookie_token(headers))
-            .and_then(|t| self.verify(&t))
+    pub fn cookie_name(&self) -> &'static str {
+        self.cookie
+    }
+
+    /// `Ok(None)` for a bad or revoked token; `Err` only when the database cannot
+    /// say.
+    pub async fn authenticate(&self, token: &str) -> Result<Option<SignedIn>, StoreError> {
+        let Some(VerifiedToken { claims }) = self.keys.verify(token) else {
+            return Ok(None);
+        };
+        let token_role = claims.role.clone().filter(|_| self.trust_token_roles);
+        let identity = match self.users.find_by_id(&claims.sub).await? {
+            Some(user) => {
+                if claims.tv.unwrap_or(0) != user.token_version {
+                    return Ok(None);
+                }
+                let mut identity = user.identity();
+                identity.role = identity.role.or(token_role);
+                identity
+            }
+            None => Identity {
+                user_id: claims.sub,
+                nickname: claims.nickname.trim().to_owned(),
+                role: token_role,
+            },
+        };
+        Ok(Some(SignedIn {
+            identity,
+            expires_at: claims.exp,
+        }))
+    }
+
+    /// The token a request carries: `Authorization: Bearer` first, then the cookie.
+    pub fn request_token(&self, headers: &HeaderMap) -> Option<String> {
+        bearer_token(headers).or_else(|| cookie_token(headers, self.cookie))
+    }
+
+    /// The identity behind a request, if any.
+    pub async fn identify(&self, headers: &HeaderMap) -> Result<Option<Identity>, StoreError> {
+        match self.request_token(headers) {
+            Some(t) => Ok(self.authenticate(&t).await?.map(|s| s.identity)),
+            None => Ok(None),
+        }
     }
 }
 
@@ -108,42 +234,15 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
-pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
+pub fn cookie_token(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.to_owned())
-}
-
-/// Hashes with argon2id off the async runtime (it is deliberately slow).
-pub async fn hash_password(password: String) -> String {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .expect("argon2 with default params cannot fail")
-            .to_string()
-    })
-    .await
-    .expect("hashing task panicked")
-}
-
-pub async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -151,8 +250,20 @@ mod tests {
     use super::*;
     use axum::http::HeaderValue;
 
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    fn jwt(secret: &str) -> JwtConfig {
+        JwtConfig {
+            secret: secret.into(),
+            ttl: Duration::from_secs(60),
+            issuer: None,
+            audience: None,
+            trust_token_roles: false,
+        }
+    }
+
     fn keys() -> TokenKeys {
-        TokenKeys::new("0123456789abcdef0123456789abcdef", Duration::from_secs(60))
+        TokenKeys::new(&jwt(SECRET))
     }
 
     fn alice() -> Identity {
@@ -163,48 +274,78 @@ mod tests {
         }
     }
 
+    fn sign(claims: serde_json::Value) -> String {
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap()
+    }
+
     #[test]
     fn issued_tokens_verify() {
         let k = keys();
-        assert_eq!(k.verify(&k.issue(&alice())), Some(alice()));
+        let v = k.verify(&k.issue(&alice(), 3)).unwrap();
+        assert_eq!(v.claims.sub, "u1");
+        assert_eq!(v.claims.tv, Some(3));
+        assert_eq!(v.claims.role, None, "roles are not written into tokens");
     }
 
     #[test]
     fn bad_tokens_are_refused() {
         let k = keys();
-        let other = TokenKeys::new("another-secret-another-secret-xx", Duration::from_secs(60));
-        assert_eq!(k.verify(&other.issue(&alice())), None);
-        let mut t = k.issue(&alice());
+        let other = TokenKeys::new(&jwt("another-secret-another-secret-xx"));
+        assert!(k.verify(&other.issue(&alice(), 0)).is_none());
+        let mut t = k.issue(&alice(), 0);
         t.pop();
         t.push('A');
-        assert_eq!(k.verify(&t), None, "tampered signature");
-        assert_eq!(k.verify("garbage"), None);
+        assert!(k.verify(&t).is_none(), "tampered signature");
+        assert!(k.verify("garbage").is_none());
         // alg: none
         let none = format!(
             "{}.{}.",
             "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0",
             "eyJzdWIiOiJ1MSIsIm5pY2tuYW1lIjoiYWxpY2UiLCJleHAiOjk5OTk5OTk5OTl9"
         );
-        assert_eq!(k.verify(&none), None);
+        assert!(k.verify(&none).is_none());
     }
 
     #[test]
-    fn expired_tokens_are_refused() {
+    fn expired_and_not_yet_valid_tokens_are_refused() {
         let k = keys();
-        let claims = Claims {
-            sub: "u1".into(),
-            nickname: "alice".into(),
-            exp: jsonwebtoken::get_current_timestamp() - 3600,
-            iat: None,
-            role: None,
-        };
-        let t = jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef"),
-        )
-        .unwrap();
-        assert_eq!(k.verify(&t), None);
+        let now = jsonwebtoken::get_current_timestamp();
+        let expired = sign(serde_json::json!({"sub": "u1", "nickname": "a", "exp": now - 3600}));
+        assert!(k.verify(&expired).is_none());
+        let early = sign(
+            serde_json::json!({"sub": "u1", "nickname": "a", "exp": now + 3600, "nbf": now + 600}),
+        );
+        assert!(k.verify(&early).is_none(), "nbf in the future");
+    }
+
+    #[test]
+    fn issuer_and_audience_are_checked_when_configured() {
+        let mut cfg = jwt(SECRET);
+        cfg.issuer = Some("https://id.example".into());
+        cfg.audience = Some("livechat".into());
+        let k = TokenKeys::new(&cfg);
+        assert!(
+            k.verify(&k.issue(&alice(), 0)).is_some(),
+            "our own tokens carry both"
+        );
+        let now = jsonwebtoken::get_current_timestamp();
+        let bare = sign(serde_json::json!({"sub": "u1", "nickname": "a", "exp": now + 60}));
+        assert!(k.verify(&bare).is_none(), "no issuer");
+        let foreign = sign(
+            serde_json::json!({"sub": "u1", "nickname": "a", "exp": now + 60,
+            "iss": "https://evil.example", "aud": "livechat"}),
+        );
+        assert!(k.verify(&foreign).is_none(), "wrong issuer");
+        let other_aud = sign(
+            serde_json::json!({"sub": "u1", "nickname": "a", "exp": now + 60,
+            "iss": "https://id.example", "aud": "another-app"}),
+        );
+        assert!(k.verify(&other_aud).is_none(), "wrong audience");
     }
 
     #[test]
@@ -214,7 +355,12 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("theme=dark; access_token=abc; x=y"),
         );
-        assert_eq!(cookie_token(&h).as_deref(), Some("abc"));
+        assert_eq!(cookie_token(&h, "access_token").as_deref(), Some("abc"));
+        assert_eq!(
+            cookie_token(&h, cookie_name(true)),
+            None,
+            "__Host- only when Secure"
+        );
         h.insert(
             header::AUTHORIZATION,
             HeaderValue::from_static("Bearer xyz"),

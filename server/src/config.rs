@@ -1,7 +1,8 @@
 //! Runtime configuration: one typed struct read from the environment, with safe
-//! defaults for development and hard requirements in production.
+//! defaults in every mode. Production refuses to start with any unsafe setting
+//! and names it.
 
-use std::{env, time::Duration};
+use std::{env, path::PathBuf, time::Duration};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -13,24 +14,40 @@ pub enum Mode {
 pub struct Config {
     pub mode: Mode,
     pub mongodb_uri: String,
-    pub jwt_secret: String,
-    pub jwt_ttl: Duration,
+    pub jwt: JwtConfig,
     pub cookie_secure: bool,
     /// Origins other than the server's own that may open sockets and call the API.
     pub allowed_origins: Vec<String>,
+    /// `frame-ancestors` sources for the app's pages (`'none'` by default).
+    pub frame_ancestors: String,
     /// Largest socket.io packet accepted, in bytes; larger ones close that socket.
     pub max_packet_bytes: u64,
     /// Packets queued per socket before it counts as a slow consumer and is dropped.
     pub socket_buffer_packets: usize,
     /// Per-operation bound on MongoDB calls, so a stalled database fails sends fast.
     pub db_timeout: Duration,
-    /// Create a demo streamer and lives when the directory is empty.
+    /// Create a demo streamer and lives when the directory is empty (never in production).
     pub seed_demo: bool,
     pub limits: Limits,
-    /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
-    pub trust_proxy: bool,
+    /// How many proxies of yours append to `X-Forwarded-For` (0: trust none and use
+    /// the peer address).
+    pub trusted_proxy_hops: usize,
     /// Bearer token `/metrics` requires; without one, production serves no metrics.
     pub metrics_token: Option<String>,
+    /// Where development keeps state it generates (its random JWT secret).
+    pub data_dir: PathBuf,
+}
+
+#[derive(Clone, Debug)]
+pub struct JwtConfig {
+    pub secret: String,
+    pub ttl: Duration,
+    /// Checked (and written into our tokens) when set.
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+    /// Take `role` claims (e.g. `admin`) from tokens; otherwise roles come only
+    /// from the account record.
+    pub trust_token_roles: bool,
 }
 
 /// Abuse limits; every one configurable.
@@ -41,19 +58,37 @@ pub struct Limits {
     /// Messages per user per `window` (moderators, streamer, admins).
     pub mod_messages: u32,
     pub window: Duration,
+    /// Events of any kind one socket may send per second, sustained...
+    pub socket_events_per_sec: u32,
+    /// ...and at once.
+    pub socket_event_burst: u32,
+    /// Rooms one socket may be in at once.
+    pub rooms_per_socket: usize,
     /// New socket connections per client IP per minute.
     pub connections_per_ip_per_min: u32,
     /// Login and signup attempts per client IP per minute.
     pub logins_per_ip_per_min: u32,
+    /// Failed logins per account before each further attempt waits (doubling).
+    pub login_failures_per_account: u32,
+    /// Password hashes computed at once (argon2 takes ~19 MiB and a core each).
+    pub password_hash_concurrency: usize,
     /// Sockets one user may hold open at once.
     pub sockets_per_user: u32,
+    /// Lives one account may have open (status live) at once.
+    pub open_lives_per_user: u64,
+    /// Lives one account may create per 24 hours.
+    pub lives_per_day: u64,
+    /// Keys each in-memory limiter (per IP, per account) may hold.
+    pub limiter_max_keys: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
 pub struct ConfigError(String);
 
-const DEV_SECRET: &str = "dev-only-insecure-secret-change-me-0123456789";
+/// The development secret earlier versions shipped in their source. It is public,
+/// so it is refused in every mode.
+const PUBLISHED_SECRETS: &[&str] = &["dev-only-insecure-secret-change-me-0123456789"];
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -73,15 +108,18 @@ impl Config {
             }
         };
         let prod = mode == Mode::Production;
+        let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| ".data".into()));
 
-        let jwt_secret = match get("JWT_SECRET") {
+        let secret = match get("JWT_SECRET") {
+            Some(s) if PUBLISHED_SECRETS.contains(&s.as_str()) => {
+                return Err(ConfigError(
+                    "JWT_SECRET is a published example value; choose your own".into(),
+                ))
+            }
             Some(s) if s.len() >= 32 => s,
             Some(_) => return Err(ConfigError("JWT_SECRET must be at least 32 bytes".into())),
             None if prod => return Err(ConfigError("JWT_SECRET is required in production".into())),
-            None => {
-                tracing::warn!("JWT_SECRET not set: using the insecure development secret");
-                DEV_SECRET.to_owned()
-            }
+            None => dev_secret(&data_dir)?,
         };
 
         let allowed_origins: Vec<String> = match get("ALLOWED_ORIGINS") {
@@ -96,20 +134,44 @@ impl Config {
                 "http://localhost:3000".into(),
             ],
         };
-        if prod && allowed_origins.iter().any(|o| o == "*") {
+        let frame_ancestors = get("FRAME_ANCESTORS")
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "'none'".into());
+        if frame_ancestors.contains([';', ',', '\r', '\n']) {
             return Err(ConfigError(
-                "ALLOWED_ORIGINS may not contain * in production".into(),
+                "FRAME_ANCESTORS is a space-separated list of CSP sources".into(),
             ));
         }
+        let trusted_proxy_hops = match get("TRUST_PROXY").as_deref().map(str::trim) {
+            None | Some("0" | "false" | "no") => 0,
+            Some("true" | "yes") => 1,
+            Some(n) => n
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= 10)
+                .ok_or_else(|| {
+                    ConfigError(format!(
+                        "TRUST_PROXY must be false, true or a number of proxies (1-10), not {n:?}"
+                    ))
+                })?,
+        };
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
 
-        Ok(Self {
+        let config = Self {
             mode,
             mongodb_uri: get("MONGODB_URI")
                 .unwrap_or_else(|| "mongodb://127.0.0.1:27017/livechat".into()),
-            jwt_secret,
-            jwt_ttl: Duration::from_secs(parse_num(&get, "JWT_TTL_SECS", 7 * 24 * 3600)?),
+            jwt: JwtConfig {
+                secret,
+                ttl: Duration::from_secs(parse_num(&get, "JWT_TTL_SECS", 7 * 24 * 3600)?),
+                issuer: get("JWT_ISSUER").filter(|s| !s.is_empty()),
+                audience: get("JWT_AUDIENCE").filter(|s| !s.is_empty()),
+                trust_token_roles: parse_bool(&get, "TRUST_TOKEN_ROLES", false)?,
+            },
             cookie_secure: parse_bool(&get, "COOKIE_SECURE", prod)?,
             allowed_origins,
+            frame_ancestors,
             max_packet_bytes: parse_num(&get, "MAX_PACKET_BYTES", 16 * 1024)?,
             socket_buffer_packets: parse_num(&get, "SOCKET_BUFFER_PACKETS", 256)? as usize,
             db_timeout: Duration::from_millis(parse_num(&get, "DB_TIMEOUT_MS", 3000)?),
@@ -118,17 +180,97 @@ impl Config {
                 messages: parse_num(&get, "RATE_LIMIT_MESSAGES", 20)? as u32,
                 mod_messages: parse_num(&get, "RATE_LIMIT_MOD_MESSAGES", 100)? as u32,
                 window: Duration::from_secs(parse_num(&get, "RATE_LIMIT_WINDOW_SECS", 30)?),
+                socket_events_per_sec: parse_num(&get, "SOCKET_EVENTS_PER_SEC", 10)? as u32,
+                socket_event_burst: parse_num(&get, "SOCKET_EVENT_BURST", 40)? as u32,
+                rooms_per_socket: parse_num(&get, "MAX_ROOMS_PER_SOCKET", 5)? as usize,
                 connections_per_ip_per_min: parse_num(&get, "CONNECTIONS_PER_IP_PER_MIN", 60)?
                     as u32,
                 logins_per_ip_per_min: parse_num(&get, "LOGINS_PER_IP_PER_MIN", 10)? as u32,
+                login_failures_per_account: parse_num(&get, "LOGIN_FAILURES_PER_ACCOUNT", 5)?
+                    as u32,
+                password_hash_concurrency: parse_num(&get, "PASSWORD_HASH_CONCURRENCY", cores)?
+                    as usize,
                 sockets_per_user: parse_num(&get, "MAX_SOCKETS_PER_USER", 10)? as u32,
+                open_lives_per_user: parse_num(&get, "MAX_OPEN_LIVES_PER_USER", 3)?,
+                lives_per_day: parse_num(&get, "MAX_LIVES_PER_DAY", 10)?,
+                limiter_max_keys: parse_num(&get, "LIMITER_MAX_KEYS", 100_000)? as usize,
             },
-            trust_proxy: parse_bool(&get, "TRUST_PROXY", false)?,
+            trusted_proxy_hops,
             metrics_token: get("METRICS_TOKEN").filter(|t| !t.is_empty()),
-        })
+            data_dir,
+        };
+        if prod {
+            config.refuse_unsafe_production()?;
+        }
+        Ok(config)
+    }
+
+    /// Every setting production will not run with, named.
+    fn refuse_unsafe_production(&self) -> Result<(), ConfigError> {
+        let mut unsafe_settings = Vec::new();
+        if self.allowed_origins.iter().any(|o| o == "*") {
+            unsafe_settings
+                .push("ALLOWED_ORIGINS may not contain * (any site could act for your users)");
+        }
+        if self.seed_demo {
+            unsafe_settings.push("SEED_DEMO=true creates an account with a published password");
+        }
+        if !self.cookie_secure {
+            unsafe_settings.push("COOKIE_SECURE=false would send sessions over plain HTTP");
+        }
+        if self
+            .allowed_origins
+            .iter()
+            .any(|o| o.starts_with("http://"))
+        {
+            unsafe_settings.push("ALLOWED_ORIGINS lists a plain http:// origin");
+        }
+        if unsafe_settings.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError(format!(
+                "refusing to start in production: {}",
+                unsafe_settings.join("; ")
+            )))
+        }
     }
 }
 
+/// Development's secret: random, generated once and kept in `data_dir` so sessions
+/// survive restarts. Never a value anyone else knows.
+fn dev_secret(data_dir: &std::path::Path) -> Result<String, ConfigError> {
+    let path = data_dir.join("jwt-secret");
+    if let Ok(s) = std::fs::read_to_string(&path) {
+        let s = s.trim().to_owned();
+        if s.len() >= 32 && !PUBLISHED_SECRETS.contains(&s.as_str()) {
+            return Ok(s);
+        }
+    }
+    let mut bytes = [0u8; 32];
+    argon2::password_hash::rand_core::RngCore::fill_bytes(
+        &mut argon2::password_hash::rand_core::OsRng,
+        &mut bytes,
+    );
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let written = std::fs::create_dir_all(data_dir).and_then(|()| write_private(&path, &secret));
+    match written {
+        Ok(()) => {
+            tracing::info!(path = %path.display(), "JWT_SECRET not set: generated a development secret")
+        }
+        Err(e) => tracing::warn!(error = %e, path = %path.display(),
+            "JWT_SECRET not set and the development secret could not be saved: sessions end at restart"),
+    }
+    Ok(secret)
+}
+
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(path)?.write_all(contents.as_bytes())
+}
 fn parse_num(
     get: &impl Fn(&str) -> Option<String>,
     key: &str,
@@ -166,12 +308,17 @@ mod tests {
     use std::collections::HashMap;
 
     fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = pairs
+        let dir = std::env::temp_dir().join(format!("livechat-config-test-{}", std::process::id()));
+        let mut map: HashMap<String, String> = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
+        map.entry("DATA_DIR".into())
+            .or_insert_with(|| dir.display().to_string());
         Config::from_lookup(|k| map.get(k).cloned())
     }
+
+    const PROD_SECRET: &str = "a-production-secret-of-32-bytes-or-more";
 
     #[test]
     fn development_has_safe_defaults() {
@@ -182,18 +329,49 @@ mod tests {
         assert_eq!(c.limits.messages, 20);
         assert_eq!(c.limits.mod_messages, 100);
         assert_eq!(c.limits.window, Duration::from_secs(30));
+        assert_eq!(c.limits.rooms_per_socket, 5);
+        assert_eq!(c.trusted_proxy_hops, 0);
+        assert!(!c.jwt.trust_token_roles);
+        assert_eq!(c.frame_ancestors, "'none'");
+    }
+
+    #[test]
+    fn development_generates_a_random_secret_once_and_keeps_it() {
+        let dir = std::env::temp_dir().join(format!("livechat-secret-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let d = dir.display().to_string();
+        let first = cfg(&[("DATA_DIR", &d)]).unwrap().jwt.secret;
+        assert!(first.len() >= 32);
+        assert!(!PUBLISHED_SECRETS.contains(&first.as_str()));
+        assert_eq!(cfg(&[("DATA_DIR", &d)]).unwrap().jwt.secret, first, "kept");
+        let other = std::env::temp_dir().join(format!("livechat-secret2-{}", std::process::id()));
+        let o = other.display().to_string();
+        assert_ne!(
+            cfg(&[("DATA_DIR", &o)]).unwrap().jwt.secret,
+            first,
+            "random"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::remove_dir_all(&other);
+    }
+
+    #[test]
+    fn the_published_secret_is_refused_in_every_mode() {
+        for mode in ["development", "production"] {
+            let e = cfg(&[("APP_ENV", mode), ("JWT_SECRET", PUBLISHED_SECRETS[0])]).unwrap_err();
+            assert!(e.to_string().contains("published"), "{e}");
+        }
     }
 
     #[test]
     fn production_requires_a_strong_secret_and_no_wildcard() {
         assert!(cfg(&[("APP_ENV", "production")]).is_err());
-        let secret = "x".repeat(32);
-        let c = cfg(&[("APP_ENV", "production"), ("JWT_SECRET", &secret)]).unwrap();
+        let c = cfg(&[("APP_ENV", "production"), ("JWT_SECRET", PROD_SECRET)]).unwrap();
         assert!(c.cookie_secure);
         assert!(c.allowed_origins.is_empty());
         assert!(cfg(&[
             ("APP_ENV", "production"),
-            ("JWT_SECRET", &secret),
+            ("JWT_SECRET", PROD_SECRET),
             ("ALLOWED_ORIGINS", "*")
         ])
         .is_err());
@@ -201,9 +379,42 @@ mod tests {
     }
 
     #[test]
+    fn production_refuses_unsafe_settings_and_names_them() {
+        for (key, value, named) in [
+            ("SEED_DEMO", "true", "SEED_DEMO"),
+            ("COOKIE_SECURE", "false", "COOKIE_SECURE"),
+            ("ALLOWED_ORIGINS", "http://other.example", "ALLOWED_ORIGINS"),
+        ] {
+            let e = cfg(&[
+                ("APP_ENV", "production"),
+                ("JWT_SECRET", PROD_SECRET),
+                (key, value),
+            ])
+            .unwrap_err();
+            assert!(e.to_string().contains(named), "{key}: {e}");
+        }
+        assert!(cfg(&[("SEED_DEMO", "true")]).is_ok(), "fine in development");
+    }
+
+    #[test]
+    fn trust_proxy_counts_hops() {
+        assert_eq!(
+            cfg(&[("TRUST_PROXY", "true")]).unwrap().trusted_proxy_hops,
+            1
+        );
+        assert_eq!(cfg(&[("TRUST_PROXY", "2")]).unwrap().trusted_proxy_hops, 2);
+        assert_eq!(
+            cfg(&[("TRUST_PROXY", "false")]).unwrap().trusted_proxy_hops,
+            0
+        );
+        assert!(cfg(&[("TRUST_PROXY", "maybe")]).is_err());
+    }
+
+    #[test]
     fn bad_numbers_are_errors() {
         assert!(cfg(&[("MAX_PACKET_BYTES", "lots")]).is_err());
         assert!(cfg(&[("DB_TIMEOUT_MS", "0")]).is_err());
         assert!(cfg(&[("COOKIE_SECURE", "maybe")]).is_err());
+        assert!(cfg(&[("FRAME_ANCESTORS", "'self'; script-src *")]).is_err());
     }
 }

@@ -1,9 +1,9 @@
 //! The HTTP layer's error: a status, a stable code and a message for the client;
 //! causes go to the log, never to the response.
 
-use app::protocol::{ApiErrorBody, ErrorCode, WireError};
+use app::protocol::{notice::FormNotice, ApiErrorBody, ErrorCode, WireError};
 use axum::{
-    http::StatusCode,
+    http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
@@ -14,6 +14,8 @@ use crate::{chat::ChatError, store::StoreError};
 pub struct ApiError {
     pub status: StatusCode,
     pub error: WireError,
+    /// What a browser form is told, when more precise than the status says.
+    pub notice: Option<FormNotice>,
 }
 
 impl ApiError {
@@ -21,7 +23,36 @@ impl ApiError {
         Self {
             status,
             error: WireError::new(code, message),
+            notice: None,
         }
+    }
+
+    pub fn with_notice(mut self, notice: FormNotice) -> Self {
+        self.notice = Some(notice);
+        self
+    }
+
+    /// The notice for a form page: the precise one if set, else by status.
+    pub fn form_notice(&self) -> FormNotice {
+        self.notice.unwrap_or(match self.status {
+            StatusCode::UNAUTHORIZED => FormNotice::LoginRequired,
+            StatusCode::CONFLICT => FormNotice::NicknameTaken,
+            StatusCode::TOO_MANY_REQUESTS => FormNotice::TooManyAttempts,
+            StatusCode::SERVICE_UNAVAILABLE => FormNotice::Unavailable,
+            _ => FormNotice::Invalid,
+        })
+    }
+
+    /// 503 with `Retry-After`: the server is saturated, not broken.
+    pub fn busy(message: impl Into<String>, wait: std::time::Duration) -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Unavailable,
+            message,
+        )
+        .with_notice(FormNotice::Busy);
+        e.error = e.error.retry_after(wait.as_millis() as u64);
+        e
     }
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, ErrorCode::Invalid, message)
@@ -62,6 +93,7 @@ impl From<ChatError> for ApiError {
         Self {
             status,
             error: e.to_wire(),
+            notice: None,
         }
     }
 }
@@ -78,8 +110,21 @@ impl From<app::protocol::Invalid> for ApiError {
     }
 }
 
+impl From<crate::auth::Busy> for ApiError {
+    fn from(e: crate::auth::Busy) -> Self {
+        Self::busy(e.to_string(), std::time::Duration::from_secs(1))
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(ApiErrorBody { error: self.error })).into_response()
+        let retry_after = self.error.retry_after_ms.map(|ms| ms.div_ceil(1000).max(1));
+        let mut response = (self.status, Json(ApiErrorBody { error: self.error })).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }

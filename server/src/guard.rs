@@ -31,32 +31,36 @@ pub fn origin_allowed(origin: &str, host: Option<&str>, allowed: &[String]) -> b
     same_origin || allowed.iter().any(|a| a == "*" || a == origin)
 }
 
-/// The client's address: the peer, or with `trust_proxy` the first
-/// `X-Forwarded-For` entry your proxy wrote.
-pub fn client_ip(
-    headers: &HeaderMap,
-    peer: Option<SocketAddr>,
-    trust_proxy: bool,
-) -> Option<IpAddr> {
-    if trust_proxy {
-        let forwarded = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok());
-        if forwarded.is_some() {
-            return forwarded;
+/// The client's address: the peer, or behind `hops` proxies of yours the address
+/// the outermost of them saw, which is the `hops`-th `X-Forwarded-For` entry from
+/// the right. Entries further left are the client's own to write, so they are
+/// never read. A header too short for `hops` falls back to the peer.
+pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, hops: usize) -> Option<IpAddr> {
+    if hops > 0 {
+        let entries: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect();
+        if let Some(ip) = entries
+            .len()
+            .checked_sub(hops)
+            .and_then(|i| entries[i].parse().ok())
+        {
+            return Some(ip);
         }
     }
     peer.map(|p| p.ip())
 }
 
-pub fn request_ip(req: &Request, trust_proxy: bool) -> Option<IpAddr> {
+pub fn request_ip(req: &Request, hops: usize) -> Option<IpAddr> {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
-    client_ip(req.headers(), peer, trust_proxy)
+    client_ip(req.headers(), peer, hops)
 }
 
 pub async fn front_door(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -80,8 +84,8 @@ pub async fn front_door(State(state): State<AppState>, req: Request, next: Next)
                 .split('&')
                 .any(|p| p.starts_with("sid="));
         if new_socket {
-            if let Some(ip) = request_ip(&req, state.config.trust_proxy) {
-                if let Err(wait) = state.limits.connections.check(&ip.to_string()) {
+            if let Some(ip) = request_ip(&req, state.config.trusted_proxy_hops) {
+                if let Err(wait) = state.limits.connections.check(&crate::limits::ip_key(ip)) {
                     return ApiError::rate_limited(
                         "too many new connections from this address",
                         wait,
@@ -124,14 +128,27 @@ mod tests {
     }
 
     #[test]
-    fn forwarded_for_only_when_trusted() {
+    fn forwarded_for_only_when_trusted_and_only_what_proxies_appended() {
         let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", "203.0.113.7, 10.0.0.1".parse().unwrap());
+        // The client wrote the first entry; our proxy appended the second.
+        h.insert(
+            "x-forwarded-for",
+            "203.0.113.7, 198.51.100.9".parse().unwrap(),
+        );
         let peer: SocketAddr = "127.0.0.1:5000".parse().unwrap();
-        assert_eq!(client_ip(&h, Some(peer), false), Some(peer.ip()));
+        assert_eq!(client_ip(&h, Some(peer), 0), Some(peer.ip()));
         assert_eq!(
-            client_ip(&h, Some(peer), true),
+            client_ip(&h, Some(peer), 1),
+            Some("198.51.100.9".parse().unwrap())
+        );
+        assert_eq!(
+            client_ip(&h, Some(peer), 2),
             Some("203.0.113.7".parse().unwrap())
+        );
+        assert_eq!(
+            client_ip(&h, Some(peer), 3),
+            Some(peer.ip()),
+            "too few entries"
         );
     }
 }

@@ -7,9 +7,13 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod guard;
+pub mod headers;
+pub mod health;
+pub mod limits;
 pub mod metrics;
 pub mod moderation;
 pub mod pages;
+pub mod presence;
 pub mod routes;
 pub mod seed;
 pub mod socket;
@@ -26,11 +30,14 @@ use socketioxide::SocketIo;
 use tokio::net::TcpListener;
 
 use crate::{
-    auth::TokenKeys,
+    auth::{Authenticator, Passwords},
     chat::ChatService,
     config::Config,
-    moderation::{limits::ClientLimits, Moderation},
+    health::Health,
+    limits::ClientLimits,
+    moderation::Moderation,
     pages::Pages,
+    presence::Presence,
     state::AppState,
     store::Stores,
 };
@@ -48,12 +55,14 @@ pub async fn build(
         let seed = config.seed_demo;
         tokio::spawn(async move { prepare_database(stores, seed).await });
     }
+    let health = Health::watch(stores.clone());
+    let auth = Authenticator::new(&config.jwt, stores.users.clone(), config.cookie_secure);
     let chat = ChatService::new(
         stores.clone(),
         Moderation::new(stores, &config.limits),
         Arc::new(metrics::Metrics::new()),
     );
-    let keys = TokenKeys::new(&config.jwt_secret, config.jwt_ttl);
+    let presence = Presence::default();
     let limits = Arc::new(ClientLimits::new(&config.limits));
     {
         // Limiter state of clients gone quiet is dropped, so memory stays bounded.
@@ -68,49 +77,70 @@ pub async fn build(
         });
     }
 
+    // The protocol uses no binary attachments: allow none, and bound their buffer
+    // by the packet cap (socketioxide's defaults are 10,000 and 10 MB a socket).
+    let parser = socketioxide::ParserConfig::common()
+        .max_incoming_binaries(0)
+        .max_incoming_binary_buf_size(config.max_packet_bytes as usize);
     let (socket_layer, io) = SocketIo::builder()
         .max_payload(config.max_packet_bytes)
         .max_buffer_size(config.socket_buffer_packets)
         .ws_max_message_size(config.max_packet_bytes as usize)
         .ws_max_frame_size(config.max_packet_bytes as usize)
+        .with_parser(parser)
         .with_state(chat.clone())
-        .with_state(keys.clone())
+        .with_state(auth.clone())
         .with_state(limits.clone())
+        .with_state(presence.clone())
         .build_layer();
     socket::register(&io);
 
     let state = AppState {
+        passwords: Passwords::new(config.limits.password_hash_concurrency),
         leptos_options,
         config: Arc::new(config),
-        keys,
+        auth,
         chat: chat.clone(),
         io: io.clone(),
         limits,
+        health,
+        live_creation: Arc::default(),
     };
     let backend = Pages::backend(state.clone());
     let routes = generate_route_list(App);
+    let page_context = {
+        let (frame_ancestors, mode) = (state.config.frame_ancestors.clone(), state.config.mode);
+        move || {
+            provide_context(backend.clone());
+            headers::provide_page_policy(&frame_ancestors, mode);
+        }
+    };
 
     let router = Router::new()
         .route(
             "/sfn/{*fn_name}",
             post({
-                let backend = backend.clone();
-                move |req| {
-                    let backend = backend.clone();
-                    handle_server_fns_with_context(move || provide_context(backend.clone()), req)
-                }
+                let page_context = page_context.clone();
+                move |req| handle_server_fns_with_context(page_context.clone(), req)
             }),
         )
         .merge(routes::api())
-        .leptos_routes_with_context(&state, routes, move || provide_context(backend.clone()), {
+        .leptos_routes_with_context(&state, routes, page_context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(page_context, shell))
         .layer(socket_layer)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             guard::front_door,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
         ))
         .with_state(state);
     Ok((router, io, chat))

@@ -4,8 +4,13 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,server=info,socketioxide=warn"));
+    let mut filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,server=info"));
+    // These crates log whole frames and headers (tokens, cookies) at debug and
+    // trace: whatever RUST_LOG says, they stay at info.
+    for quiet in QUIET_TARGETS {
+        filter = filter.add_directive(format!("{quiet}=info").parse().expect("a static directive"));
+    }
     // LOG_FORMAT=json: one JSON object a line, for log pipelines.
     if std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json") {
         tracing_subscriber::fmt()
@@ -20,6 +25,17 @@ async fn main() {
         std::process::exit(1);
     }
 }
+
+const QUIET_TARGETS: [&str; 8] = [
+    "tungstenite",
+    "tokio_tungstenite",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "engineioxide",
+    "socketioxide",
+    "reqwest",
+];
 
 async fn run() -> Result<(), StartError> {
     let config = Config::from_env()?;

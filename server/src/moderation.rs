@@ -2,7 +2,7 @@
 //! and timeouts, established-users mode, blocked terms and slow mode. Moderator
 //! actions are carried out here and recorded in the audit log.
 
-pub mod limits;
+pub mod slow_mode;
 pub mod terms;
 
 use std::time::Duration;
@@ -16,6 +16,7 @@ use app::protocol::{
 };
 use bson::{oid::ObjectId, DateTime};
 
+use crate::limits::{quota, KeyedLimit};
 use crate::{
     auth::Identity,
     chat::ChatError,
@@ -27,7 +28,7 @@ use crate::{
         Stores,
     },
 };
-use limits::{quota, KeyedLimit, SlowMode};
+use slow_mode::SlowMode;
 
 pub const TIMEOUT_MIN_SECS: u64 = 10;
 pub const TIMEOUT_MAX_SECS: u64 = 24 * 3600;
@@ -37,7 +38,7 @@ const RECENT: Duration = Duration::from_secs(24 * 3600);
 pub fn role_of(live: &LiveDoc, who: Option<&Identity>) -> RoomRole {
     match who {
         None => RoomRole::Guest,
-        Some(w) if w.role.as_deref() == Some("admin") => RoomRole::Admin,
+        Some(w) if w.is_admin() => RoomRole::Admin,
         Some(w) if w.user_id == live.streamer_id => RoomRole::Streamer,
         Some(w) if live.is_moderator(&w.user_id) => RoomRole::Moderator,
         Some(_) => RoomRole::Viewer,
@@ -101,8 +102,14 @@ impl Moderation {
     pub fn new(stores: Stores, limits: &Limits) -> Self {
         Self {
             stores,
-            user_rate: KeyedLimit::new(quota(limits.messages, limits.window)),
-            mod_rate: KeyedLimit::new(quota(limits.mod_messages, limits.window)),
+            user_rate: KeyedLimit::new(
+                quota(limits.messages, limits.window),
+                limits.limiter_max_keys,
+            ),
+            mod_rate: KeyedLimit::new(
+                quota(limits.mod_messages, limits.window),
+                limits.limiter_max_keys,
+            ),
             slow: SlowMode::default(),
         }
     }
@@ -133,13 +140,12 @@ impl Moderation {
         limiter
             .check(&who.user_id)
             .map_err(ChatError::RateLimited)?;
+        // Restrictions bind moderators too; only the streamer and admins are free.
+        if role.can_be_restricted() {
+            self.refuse_if_restricted(id, &who.user_id).await?;
+        }
         if role.moderates() {
             return Ok(role);
-        }
-        if let Some(ban) = self.stores.bans.active(id, &who.user_id).await? {
-            return Err(ChatError::Banned {
-                until: ban.until_ms.map(DateTime::from_millis),
-            });
         }
         let s = &live.settings;
         if s.min_account_age_mins > 0 {
@@ -174,6 +180,51 @@ impl Moderation {
         Ok(role)
     }
 
+    async fn refuse_if_restricted(&self, id: &LiveId, user_id: &str) -> Result<(), ChatError> {
+        match self.stores.bans.active(id, user_id).await? {
+            Some(ban) => Err(ChatError::Banned {
+                until: ban.until_ms.map(DateTime::from_millis),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// `user_id`'s role in this room, admins read from their account.
+    async fn role_in(&self, live: &LiveDoc, user_id: &str) -> Result<RoomRole, ChatError> {
+        if user_id == live.streamer_id {
+            return Ok(RoomRole::Streamer);
+        }
+        let admin = self
+            .stores
+            .users
+            .find_by_id(user_id)
+            .await?
+            .is_some_and(|u| u.role.as_deref() == Some("admin"));
+        Ok(if admin {
+            RoomRole::Admin
+        } else if live.is_moderator(user_id) {
+            RoomRole::Moderator
+        } else {
+            RoomRole::Viewer
+        })
+    }
+
+    /// The one rule for acting on someone: deleting their messages, timing out,
+    /// banning or unbanning them.
+    fn check_target(actor: RoomRole, target: RoomRole) -> Result<(), ChatError> {
+        if !actor.moderates() {
+            return Err(forbidden("only moderators can do that"));
+        }
+        if !actor.may_act_on(target) {
+            return Err(forbidden(match target {
+                RoomRole::Moderator => "only the streamer can act on moderators",
+                RoomRole::Streamer => "nobody but an admin can act on the streamer",
+                _ => "nobody can act on an admin",
+            }));
+        }
+        Ok(())
+    }
+
     async fn live(&self, raw: &str) -> Result<(LiveId, LiveDoc), ChatError> {
         crate::chat::find_live(&self.stores, raw).await
     }
@@ -199,6 +250,13 @@ impl Moderation {
         let who = who.ok_or(ChatError::Unauthorized)?;
         let (id, live) = self.live(action.live_id()).await?;
         let role = role_of(&live, Some(who));
+        if role.moderates() && role.can_be_restricted() {
+            // A restricted moderator keeps no powers while it lasts (nor can they
+            // lift it themselves).
+            self.refuse_if_restricted(&id, &who.user_id)
+                .await
+                .map_err(|_| forbidden("you are restricted in this room"))?;
+        }
         let mut audit = AuditDoc {
             id: ObjectId::new(),
             live_id: id.as_str().to_owned(),
@@ -226,8 +284,15 @@ impl Moderation {
                     .filter(|m| m.deleted_at_ms.is_none())
                     .ok_or(ChatError::NotFound)?;
                 let own = msg.user_id == who.user_id;
-                if !own && !role.moderates() {
-                    return Err(forbidden("only moderators can delete others' messages"));
+                if !own {
+                    if !role.moderates() {
+                        return Err(forbidden("only moderators can delete others' messages"));
+                    }
+                    let mut author = self.role_in(&live, &msg.user_id).await?;
+                    if msg.badge == Some(app::protocol::moderation::Badge::Admin) {
+                        author = author.max(RoomRole::Admin);
+                    }
+                    Self::check_target(role, author)?;
                 }
                 self.stores
                     .chat
@@ -289,6 +354,10 @@ impl Moderation {
                 if !role.moderates() {
                     return Err(forbidden("only moderators can unban"));
                 }
+                if a.user_id == who.user_id {
+                    return Err(forbidden("nobody lifts their own restriction"));
+                }
+                Self::check_target(role, self.role_in(&live, &a.user_id).await?)?;
                 if !self.stores.bans.remove(&id, &a.user_id).await? {
                     return Err(ChatError::NotFound);
                 }
@@ -383,6 +452,7 @@ impl Moderation {
     }
 
     /// Bans or times out `target`; returns the ids of messages removed with it.
+    /// A timeout never shortens a longer restriction.
     #[allow(clippy::too_many_arguments)]
     async fn restrict(
         &self,
@@ -401,37 +471,35 @@ impl Moderation {
         if target == who.user_id {
             return Err(ChatError::Invalid("you cannot ban yourself".into()));
         }
-        let target_role = role_of(
-            live,
-            Some(&Identity {
-                user_id: target.to_owned(),
-                nickname: String::new(),
-                role: None,
-            }),
-        );
-        if target_role >= RoomRole::Streamer
-            || (target_role == RoomRole::Moderator && role < RoomRole::Streamer)
-        {
-            return Err(forbidden(
-                "moderators can only be restricted by the streamer",
-            ));
+        let target_role = self.role_in(live, target).await?;
+        Self::check_target(role, target_role)?;
+        if !target_role.can_be_restricted() {
+            return Err(forbidden("the streamer and admins cannot be restricted"));
         }
         let nickname = self
             .nickname_of(id, target)
             .await?
             .unwrap_or_else(|| target.to_owned());
-        self.stores
-            .bans
-            .put(&BanDoc {
-                live_id: id.as_str().to_owned(),
-                user_id: target.to_owned(),
-                nickname: nickname.clone(),
-                until_ms,
-                by_id: who.user_id.clone(),
-                by_nickname: who.nickname.clone(),
-                created_at_ms: DateTime::now().timestamp_millis(),
-            })
-            .await?;
+        let ban = BanDoc {
+            live_id: id.as_str().to_owned(),
+            user_id: target.to_owned(),
+            nickname: nickname.clone(),
+            until_ms,
+            by_id: who.user_id.clone(),
+            by_nickname: who.nickname.clone(),
+            created_at_ms: DateTime::now().timestamp_millis(),
+        };
+        match until_ms {
+            None => self.stores.bans.put(&ban).await?,
+            Some(_) => {
+                if !self.stores.bans.put_timeout(&ban).await? {
+                    return Err(ChatError::Invalid(
+                        "they are already restricted for longer; unban them first to shorten it"
+                            .into(),
+                    ));
+                }
+            }
+        }
         audit.target_user_id = Some(target.to_owned());
         audit.target_nickname = Some(nickname);
         if !remove_messages {

@@ -13,8 +13,8 @@ use app::{
 use crate::{
     chat::ChatError,
     moderation::{public_settings, role_of},
+    presence::viewer_count,
     routes::lives::directory,
-    socket::viewer_count,
     state::AppState,
 };
 
@@ -38,8 +38,13 @@ impl PageBackend for Pages {
         headers: &axum::http::HeaderMap,
     ) -> BoxFuture<Result<Option<LivePageData>, WireError>> {
         let state = self.0.clone();
-        let who = state.keys.from_headers(headers);
+        let headers = headers.clone();
         Box::pin(async move {
+            let who = state
+                .auth
+                .identify(&headers)
+                .await
+                .map_err(|e| ChatError::Store(e).to_wire())?;
             let (id, live) = match state.chat.live(&id).await {
                 Ok(found) => found,
                 Err(ChatError::NotFound | ChatError::Invalid(_)) => return Ok(None),
@@ -56,10 +61,16 @@ impl PageBackend for Pages {
         })
     }
 
-    fn viewer(&self, headers: &axum::http::HeaderMap) -> Option<Viewer> {
-        self.0.keys.from_headers(headers).map(|i| Viewer {
-            user_id: i.user_id,
-            nickname: i.nickname,
+    fn viewer(&self, headers: &axum::http::HeaderMap) -> BoxFuture<Option<Viewer>> {
+        let state = self.0.clone();
+        let headers = headers.clone();
+        Box::pin(async move {
+            // Unknown while the database is down: the page renders as for a guest.
+            let who = state.auth.identify(&headers).await.ok().flatten()?;
+            Some(Viewer {
+                user_id: who.user_id,
+                nickname: who.nickname,
+            })
         })
     }
 }

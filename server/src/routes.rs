@@ -17,11 +17,21 @@ pub fn api() -> Router<AppState> {
         .merge(health::router())
 }
 
-/// A local path to go back to after a form post; anything else (absolute URLs,
-/// `//host`) falls back to `/` so forms cannot be used as open redirects.
+/// A same-site path to go back to after a form post: one leading `/`, no `//`,
+/// no `\\`, no control characters or spaces anywhere (browsers drop tabs and
+/// newlines, so `/\t/evil.example` would become `//evil.example`). Anything else
+/// falls back to `/`, so forms cannot be used as open redirects.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        Some(p)
+            if p.starts_with('/')
+                && p.len() <= 2048
+                && !p.contains("//")
+                && !p.contains('\\')
+                && !p.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
+            p.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -49,6 +59,18 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        for hostile in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "/ /evil.example",
+            "/\u{3000}/evil.example",
+            "/a//evil.example",
+            "/x\ny",
+            "/\u{7f}",
+        ] {
+            assert_eq!(safe_next(Some(hostile)), "/", "{hostile:?}");
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use app::protocol::{LiveTitle, Nickname};
 
 use crate::{
-    auth::hash_password,
+    auth::passwords::hash_blocking,
     store::{StoreError, Stores},
 };
 
@@ -22,7 +22,7 @@ pub async fn seed_demo(stores: &Stores) -> Result<(), StoreError> {
     let streamer = match stores.users.find_by_nickname(&nickname).await? {
         Some(u) => u,
         None => {
-            let hash = hash_password("demo-password".to_owned()).await;
+            let hash = hash_blocking("demo-password".to_owned()).await;
             stores.users.create(&nickname, hash).await?
         }
     };

@@ -1,13 +1,17 @@
 //! The socket.io protocol: thin handlers that parse, call the chat service and
 //! answer with an `Ack`. Identity comes only from the verified handshake token.
+//! Every event, of any kind, spends from the socket's budget first.
 
 mod moderation;
 
-use std::{sync::Arc, time::Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use app::protocol::{
     events, Ack, EnterRoom, ErrorCode, GetChat, LeaveRoom, LiveId, MessageStored, NewMessage,
-    RoomEntered, ViewerCount, WireError,
+    RoomEntered, WireError,
 };
 use serde::{Deserialize, Serialize};
 use socketioxide::{
@@ -15,18 +19,34 @@ use socketioxide::{
     handler::ConnectHandler,
     ParserError, SendError, SocketError, SocketIo,
 };
+use tokio_util::sync::CancellationToken;
 
 use crate::{
-    auth::{cookie_token, Identity, TokenKeys},
+    auth::{cookie_token, Authenticator, Identity},
     chat::{ChatError, ChatService},
-    moderation::{limits::ClientLimits, public_settings, role_of},
+    limits::{ClientLimits, EventBudget},
+    moderation::{public_settings, role_of},
+    presence::{viewer_count, Presence},
 };
 
 pub use moderation::publish;
 
-/// Who this socket speaks for: `None` is a guest (may read, never send).
-#[derive(Clone, Debug)]
-pub struct Session(pub Option<Identity>);
+/// Who this socket speaks for (`who: None` is a guest: may read, never send), and
+/// what it may still spend.
+#[derive(Clone)]
+pub struct Session {
+    pub who: Option<Identity>,
+    budget: Arc<EventBudget>,
+    /// Cancels the task that disconnects the socket when its token expires.
+    expiry: CancellationToken,
+}
+
+impl Session {
+    /// Every event costs one unit of the socket's budget.
+    pub fn spend(&self) -> Result<(), ChatError> {
+        self.budget.spend().map_err(ChatError::RateLimited)
+    }
+}
 
 #[derive(Deserialize, Default)]
 struct AuthPayload {
@@ -39,9 +59,9 @@ pub fn room_of(id: &LiveId) -> String {
     format!("live:{id}")
 }
 
-/// Sockets currently in a live's room on this node.
-pub fn viewer_count(io: &SocketIo, id: &LiveId) -> u64 {
-    io.within(room_of(id)).sockets().len() as u64
+/// The socket.io room of all of one user's sockets (to revoke them at once).
+pub fn user_room(user_id: &str) -> String {
+    format!("user:{user_id}")
 }
 
 pub fn register(io: &SocketIo) {
@@ -49,33 +69,64 @@ pub fn register(io: &SocketIo) {
 }
 
 /// Runs (awaited) before the server acknowledges the connection. The token from
-/// `auth.token` or the `access_token` cookie decides the session; a bad token makes
-/// a guest, not an error. Event handlers are registered here too, not in the
+/// `auth.token` or the session cookie decides the session; a bad token makes a
+/// guest, not an error. Event handlers are registered here too, not in the
 /// connect handler: socketioxide spawns that one after sending the connect packet,
 /// so events a client sends right after connecting could otherwise find no handler.
 async fn prepare(
     socket: SocketRef,
+    io: SocketIo,
     TryData(auth): TryData<AuthPayload>,
-    State(keys): State<TokenKeys>,
+    State(authn): State<Authenticator>,
     State(limits): State<Arc<ClientLimits>>,
     State(chat): State<ChatService>,
 ) -> Result<(), &'static str> {
     let token = auth
         .ok()
         .and_then(|a| a.token)
-        .or_else(|| cookie_token(&socket.req_parts().headers));
-    let identity = token.and_then(|t| keys.verify(&t));
-    if let Some(who) = &identity {
+        .or_else(|| cookie_token(&socket.req_parts().headers, authn.cookie_name()));
+    let signed_in = match token {
+        Some(t) => authn.authenticate(&t).await.map_err(|e| {
+            tracing::warn!(error = %e, "cannot check a session token");
+            "sessions cannot be checked right now; try again"
+        })?,
+        None => None,
+    };
+    let expiry = CancellationToken::new();
+    if let Some(s) = &signed_in {
+        let who = &s.identity;
         if !limits
             .sockets
             .try_open(&who.user_id, limits.sockets_per_user)
         {
             return Err("too many open connections for this account");
         }
+        socket.join(user_room(&who.user_id));
+        // The socket lives no longer than its token.
+        let left = s
+            .expires_at
+            .saturating_sub(jsonwebtoken::get_current_timestamp());
+        let (cancel, sid) = (expiry.clone(), socket.id);
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = cancel.cancelled() => {}
+                _ = tokio::time::sleep(Duration::from_secs(left)) => {
+                    if let Some(s) = io.get_socket(sid) {
+                        tracing::debug!(%sid, "session expired; disconnecting");
+                        let _ = s.disconnect();
+                    }
+                }
+            }
+        });
     }
+    let identity = signed_in.map(|s| s.identity);
     tracing::debug!(sid = %socket.id, user = ?identity.as_ref().map(|i| &i.user_id), "socket connected");
     chat.metrics().sockets.inc();
-    socket.extensions.insert(Session(identity));
+    socket.extensions.insert(Session {
+        who: identity,
+        budget: Arc::new(limits.event_budget()),
+        expiry,
+    });
     moderation::register(&socket);
     socket.on(events::ENTER_ROOM, enter_room);
     socket.on(events::LEAVE_ROOM, leave_room);
@@ -98,43 +149,56 @@ pub(crate) fn reply<T: Serialize>(ack: AckSender, result: Result<T, ChatError>) 
     let _ = ack.send(&ack_value);
 }
 
-async fn announce_viewers(io: &SocketIo, id: &LiveId) {
-    let count = ViewerCount {
-        live_id: id.as_str().to_owned(),
-        count: viewer_count(io, id),
-    };
-    if let Err(e) = io.to(room_of(id)).emit(events::VIEWER_COUNT, &count).await {
-        tracing::debug!(error = %e, "viewer_count broadcast incomplete");
-    }
+fn live_rooms(socket: &SocketRef) -> usize {
+    socket
+        .rooms()
+        .iter()
+        .filter(|r| r.starts_with("live:"))
+        .count()
 }
 
+#[allow(clippy::too_many_arguments)] // extractors, one per thing the handler reads
 async fn enter_room(
     socket: SocketRef,
     io: SocketIo,
     TryData(req): TryData<EnterRoom>,
     ack: AckSender,
     State(chat): State<ChatService>,
+    State(limits): State<Arc<ClientLimits>>,
+    State(presence): State<Presence>,
     Extension(session): Extension<Session>,
 ) {
     let result = async {
+        session.spend()?;
         let req = req.map_err(bad_payload)?;
         let (id, live) = chat.live(&req.live_id).await?;
+        let room = room_of(&id);
+        let already_in = socket.rooms().contains(&room.clone().into());
+        if !already_in && live_rooms(&socket) >= limits.rooms_per_socket {
+            return Err(ChatError::Forbidden(format!(
+                "a connection may be in at most {} rooms; leave one first",
+                limits.rooms_per_socket
+            )));
+        }
         // Join before reading history: a message stored in between then arrives
         // both ways (the client keeps one by seq) instead of not at all.
-        socket.join(room_of(&id));
-        let page = chat.latest(&id).await;
-        let page = match page {
+        socket.join(room.clone());
+        let page = match chat.latest(&id).await {
             Ok(p) => p,
             Err(e) => {
-                socket.leave(room_of(&id));
+                if !already_in {
+                    socket.leave(room);
+                }
                 return Err(e);
             }
         };
-        announce_viewers(&io, &id).await;
+        if !already_in {
+            presence.changed(&io, &id);
+        }
         Ok(RoomEntered {
             history: page.messages,
             viewers: viewer_count(&io, &id),
-            role: role_of(&live, session.0.as_ref()),
+            role: role_of(&live, session.who.as_ref()),
             settings: public_settings(&id, &live),
         })
     }
@@ -147,12 +211,19 @@ async fn leave_room(
     io: SocketIo,
     TryData(req): TryData<LeaveRoom>,
     ack: AckSender,
+    State(presence): State<Presence>,
+    Extension(session): Extension<Session>,
 ) {
     let result = async {
+        session.spend()?;
         let req = req.map_err(bad_payload)?;
         let id = LiveId::parse(&req.live_id)?;
-        socket.leave(room_of(&id));
-        announce_viewers(&io, &id).await;
+        let room = room_of(&id);
+        // Leaving a room one is not in changes nothing and tells nobody.
+        if socket.rooms().contains(&room.clone().into()) {
+            socket.leave(room);
+            presence.changed(&io, &id);
+        }
         Ok(app::protocol::Empty {})
     }
     .await;
@@ -168,8 +239,9 @@ async fn new_message(
 ) {
     let started = Instant::now();
     let send = async {
+        session.spend()?;
         let req = req.map_err(bad_payload)?;
-        let stored = chat.post(session.0.as_ref(), req).await?;
+        let stored = chat.post(session.who.as_ref(), req).await?;
         if stored.fresh {
             let id = LiveId::parse(&stored.message.live_id)?;
             // Still holding the room's turn: broadcasts leave in seq order.
@@ -215,8 +287,14 @@ pub fn deliver<T: Serialize + ?Sized>(
     chat.metrics().broadcast.inc_by(sent);
 }
 
-async fn get_chat(TryData(req): TryData<GetChat>, ack: AckSender, State(chat): State<ChatService>) {
+async fn get_chat(
+    TryData(req): TryData<GetChat>,
+    ack: AckSender,
+    State(chat): State<ChatService>,
+    Extension(session): Extension<Session>,
+) {
     let result = async {
+        session.spend()?;
         let req = req.map_err(bad_payload)?;
         chat.history(&req).await
     }
@@ -224,7 +302,16 @@ async fn get_chat(TryData(req): TryData<GetChat>, ack: AckSender, State(chat): S
     reply(ack, result);
 }
 
-async fn unknown_event(Event(name): Event, Data(_): Data<serde_json::Value>, ack: AckSender) {
+async fn unknown_event(
+    Event(name): Event,
+    Data(_): Data<serde_json::Value>,
+    ack: AckSender,
+    Extension(session): Extension<Session>,
+) {
+    if let Err(e) = session.spend() {
+        reply::<app::protocol::Empty>(ack, Err(e));
+        return;
+    }
     let mut shown: String = name.chars().take(64).collect();
     if shown.len() < name.len() {
         shown.push('…');
@@ -241,31 +328,21 @@ async fn on_disconnect(
     io: SocketIo,
     State(limits): State<Arc<ClientLimits>>,
     State(chat): State<ChatService>,
+    State(presence): State<Presence>,
     Extension(session): Extension<Session>,
 ) {
     chat.metrics().sockets.dec();
-    if let Some(who) = &session.0 {
+    session.expiry.cancel();
+    if let Some(who) = &session.who {
         limits.sockets.close(&who.user_id);
     }
-    // Rooms are still set during this handler; count everyone but this socket.
+    // The socket is still in its rooms here; the announcement counts after it left.
     for room in socket.rooms() {
-        let Some(raw) = room.strip_prefix("live:") else {
-            continue;
-        };
-        let Ok(id) = LiveId::parse(raw) else { continue };
-        let count = io
-            .within(room.clone())
-            .sockets()
-            .iter()
-            .filter(|s| s.id != socket.id)
-            .count() as u64;
-        let msg = ViewerCount {
-            live_id: id.as_str().to_owned(),
-            count,
-        };
-        let _ = socket
-            .to(room.clone())
-            .emit(events::VIEWER_COUNT, &msg)
-            .await;
+        if let Some(id) = room
+            .strip_prefix("live:")
+            .and_then(|raw| LiveId::parse(raw).ok())
+        {
+            presence.changed(&io, &id);
+        }
     }
 }

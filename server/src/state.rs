@@ -6,14 +6,24 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use socketioxide::SocketIo;
 
-use crate::{auth::TokenKeys, chat::ChatService, config::Config, moderation::limits::ClientLimits};
+use crate::{
+    auth::{Authenticator, Passwords},
+    chat::ChatService,
+    config::Config,
+    health::Health,
+    limits::ClientLimits,
+};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
-    pub keys: TokenKeys,
+    pub auth: Authenticator,
+    pub passwords: Passwords,
     pub chat: ChatService,
     pub io: SocketIo,
     pub limits: Arc<ClientLimits>,
+    pub health: Health,
+    /// Held while a live is created, so per-account limits hold under concurrency.
+    pub live_creation: Arc<tokio::sync::Mutex<()>>,
 }

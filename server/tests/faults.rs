@@ -58,6 +58,10 @@ async fn sigterm_finishes_in_flight_sends_and_exits_promptly() {
         .filter(|a| a["ok"] == true)
         .map(|a| a["message"]["clientId"].as_str().unwrap().to_owned())
         .collect();
+    assert!(
+        !acked.is_empty(),
+        "sends in flight when SIGTERM came were finished and acked"
+    );
     for a in acks.iter().flatten().filter(|a| a["ok"] != true) {
         assert_eq!(a["error"]["code"], "unavailable", "{a}");
     }

@@ -290,47 +290,34 @@ async fn pages_render_history_and_real_404s() {
 }
 
 #[tokio::test]
-async fn health_and_readiness() {
+async fn health_is_up_and_readiness_follows_the_database() {
     let app = TestApp::spawn().await;
-    assert_eq!(
-        app.http
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    assert_eq!(
-        app.http
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    let status = |path: &'static str| {
+        let app = &app;
+        async move { app.http.get(app.url(path)).send().await.unwrap().status() }
+    };
+    assert_eq!(status("/healthz").await, 200);
+    assert_eq!(status("/readyz").await, 200);
+
+    // A server whose database does not exist starts, is alive, and is not ready.
+    let dead = format!("mongodb://127.0.0.1:{}/nothing", support::free_port());
+    let lonely = support::spawn_unready(&dead, &[("DB_TIMEOUT_MS", "300")]).await;
+    let r = lonely
+        .http
+        .get(lonely.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = lonely.http.get(lonely.url("/readyz")).send().await.unwrap();
+    assert_eq!(r.status(), 503);
 }
 
 #[tokio::test]
 async fn production_mode_refuses_to_start_without_a_secret() {
-    let out = tokio::time::timeout(
-        support::WAIT,
-        tokio::process::Command::new(env!("CARGO_BIN_EXE_server"))
-            .env("APP_ENV", "production")
-            .env_remove("JWT_SECRET")
-            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-            .output(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    assert!(!out.status.success());
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (status, all) =
+        support::refused_start(&[("APP_ENV", "production"), ("JWT_SECRET", "")]).await;
+    assert!(!status.success());
     assert!(all.contains("JWT_SECRET"), "{all}");
 }
 

@@ -280,9 +280,20 @@ async fn deeply_nested_json_is_refused() {
     let app = TestApp::spawn().await;
     let (live, token) = app.live_with_streamer().await;
     let mut s = app.socket(Some(&token)).await;
+    s.enter(&live).await;
     let nested = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
-    s.send_raw(format!(r#"421["new_message",{nested}]"#));
-    let _ = s.closed_within(Duration::from_millis(500)).await;
+    let ack = s
+        .raw_ack(&format!(r#"["new_message",{nested}]"#))
+        .await
+        .expect("an answer, not a hang or a crash");
+    assert_eq!(ack["ok"], false, "{ack}");
+    assert_eq!(ack["error"]["code"], "invalid", "{ack}");
+    assert!(app.stored(&live).await.is_empty(), "nothing stored");
+    assert!(
+        !s.closed_within(Duration::from_millis(200)).await,
+        "the socket that sent it keeps working"
+    );
+    assert_eq!(s.say(&live, "after", "n0").await["ok"], true);
     let other = app.socket(Some(&token)).await;
     assert_eq!(other.say(&live, "fine", "n1").await["ok"], true);
 }

@@ -16,6 +16,7 @@ struct Room {
     moderator: TestSocket,
     viewer: TestSocket,
     streamer_token: String,
+    moderator_token: String,
     viewer_token: String,
     viewer_id: String,
 }
@@ -56,6 +57,7 @@ async fn room(app: &TestApp) -> Room {
         moderator,
         viewer,
         streamer_token,
+        moderator_token: mod_token,
         viewer_token,
         viewer_id,
     }
@@ -742,7 +744,11 @@ async fn one_account_may_hold_only_so_many_sockets() {
     let _b = app.socket(Some(&token)).await;
     let third =
         TestSocket::try_connect(&app.addr, Some(support::socket::Auth::Field(&token)), None).await;
-    assert!(third.is_err(), "a third socket is refused");
+    let refused = third.err().expect("a third socket is refused");
+    assert!(
+        refused.contains("too many open connections for this account"),
+        "refused for the cap, not something else: {refused}"
+    );
     let _guest = app.socket(None).await;
     drop(a);
     // Once one closes, a new one fits (the server notices the close promptly).
@@ -765,10 +771,8 @@ async fn one_account_may_hold_only_so_many_sockets() {
 async fn an_admin_moderates_every_room() {
     let app = TestApp::spawn().await;
     let r = room(&app).await;
-    let admin = support::token_with(
-        support::SECRET,
-        json!({"sub": "admin-1", "nickname": "root", "exp": support::now() + 600, "role": "admin"}),
-    );
+    let admin = app.signup("root").await;
+    app.make_admin("root").await;
     let a = app.socket(Some(&admin)).await;
     assert_eq!(a.enter(&r.live).await["role"], "admin");
     let said = r.viewer.say(&r.live, "hello", "h").await["message"]["id"]
@@ -793,4 +797,202 @@ async fn an_admin_moderates_every_room() {
         a.say(&r.live, "admin here", "a1").await["message"]["badge"],
         "admin"
     );
+}
+
+#[tokio::test]
+async fn restrictions_bind_moderators_and_nobody_lifts_their_own() {
+    let app = TestApp::spawn().await;
+    let r = room(&app).await;
+    let mod_id = user_id(&app, &r.moderator_token).await;
+
+    for (action, extra) in [
+        ("timeout_user", json!({"seconds": 600})),
+        ("ban_user", json!({})),
+    ] {
+        let mut body = json!({"liveId": r.live, "userId": mod_id});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let ack = r.streamer.emit_ack(action, body).await;
+        assert_eq!(ack["ok"], true, "{action}: {ack}");
+
+        let said = r
+            .moderator
+            .say(&r.live, "still here?", &format!("m-{action}"))
+            .await;
+        assert_eq!(
+            code(&said),
+            "forbidden",
+            "{action} binds a moderator: {said}"
+        );
+        let unban_self = r
+            .moderator
+            .emit_ack("unban_user", json!({"liveId": r.live, "userId": mod_id}))
+            .await;
+        assert_eq!(code(&unban_self), "forbidden", "{unban_self}");
+        let act = r
+            .moderator
+            .emit_ack(
+                "timeout_user",
+                json!({"liveId": r.live, "userId": r.viewer_id, "seconds": 60}),
+            )
+            .await;
+        assert_eq!(code(&act), "forbidden", "no powers while restricted: {act}");
+
+        let lifted = r
+            .streamer
+            .emit_ack("unban_user", json!({"liveId": r.live, "userId": mod_id}))
+            .await;
+        assert_eq!(lifted["ok"], true, "{lifted}");
+        let said = r
+            .moderator
+            .say(&r.live, "back", &format!("b-{action}"))
+            .await;
+        assert_eq!(said["ok"], true, "{said}");
+    }
+    assert!(
+        app.stored(&r.live)
+            .await
+            .iter()
+            .all(|m| m.get_str("content").unwrap() == "back"),
+        "nothing a restricted moderator sent was stored"
+    );
+}
+
+#[tokio::test]
+async fn a_timeout_never_shortens_a_longer_restriction() {
+    let app = TestApp::spawn().await;
+    let r = room(&app).await;
+    let timeout = |secs: u64| {
+        r.moderator.emit_ack(
+            "timeout_user",
+            json!({"liveId": r.live, "userId": r.viewer_id, "seconds": secs}),
+        )
+    };
+    let ban_of = || async {
+        let state = r
+            .streamer
+            .emit_ack("get_moderation", json!({"liveId": r.live}))
+            .await;
+        state["bans"][0].clone()
+    };
+
+    assert_eq!(timeout(600).await["ok"], true);
+    let shorter = timeout(10).await;
+    assert_eq!(code(&shorter), "invalid", "{shorter}");
+    let until_600 = ban_of().await["until"].clone();
+    assert!(until_600.is_string());
+    assert_eq!(
+        timeout(1200).await["ok"],
+        true,
+        "a longer timeout replaces it"
+    );
+    assert_ne!(ban_of().await["until"], until_600);
+
+    let ban = r
+        .moderator
+        .emit_ack("ban_user", json!({"liveId": r.live, "userId": r.viewer_id}))
+        .await;
+    assert_eq!(ban["ok"], true, "a ban outlasts any timeout");
+    let after = timeout(10).await;
+    assert_eq!(
+        code(&after),
+        "invalid",
+        "a timeout cannot shorten a ban: {after}"
+    );
+    assert!(ban_of().await["until"].is_null(), "still banned for good");
+    let said = r.viewer.say(&r.live, "free?", "f1").await;
+    assert_eq!(code(&said), "forbidden");
+}
+
+/// Who may act on whom, as one table: deleting someone's message and timing them
+/// out follow the same rule.
+#[tokio::test]
+async fn target_rules_are_the_same_for_every_action() {
+    let app = TestApp::spawn().await;
+    let r = room(&app).await;
+    let mod2_token = app.signup("mod2").await;
+    let admin_token = app.signup("boss").await;
+    app.make_admin("boss").await;
+    let added = r
+        .streamer
+        .emit_ack(
+            "add_moderator",
+            json!({"liveId": r.live, "nickname": "mod2"}),
+        )
+        .await;
+    assert_eq!(added["ok"], true);
+    let mod2 = app.socket(Some(&mod2_token)).await;
+    mod2.enter(&r.live).await;
+    let admin = app.socket(Some(&admin_token)).await;
+    assert_eq!(admin.enter(&r.live).await["role"], "admin");
+
+    let ids = [
+        ("viewer", r.viewer_id.clone()),
+        ("mod2", user_id(&app, &mod2_token).await),
+        ("streamer", user_id(&app, &r.streamer_token).await),
+        ("admin", user_id(&app, &admin_token).await),
+    ];
+    let id_of = |name: &str| ids.iter().find(|(n, _)| *n == name).unwrap().1.clone();
+    let socket_of = |name: &str| match name {
+        "viewer" => &r.viewer,
+        "mod2" => &mod2,
+        "streamer" => &r.streamer,
+        "admin" => &admin,
+        "moderator" => &r.moderator,
+        _ => unreachable!(),
+    };
+    // actor, target, may delete their message, may time them out
+    let table = [
+        ("moderator", "viewer", true, true),
+        ("moderator", "mod2", false, false),
+        ("moderator", "streamer", false, false),
+        ("moderator", "admin", false, false),
+        ("streamer", "viewer", true, true),
+        ("streamer", "mod2", true, true),
+        ("streamer", "admin", false, false),
+        ("admin", "viewer", true, true),
+        ("admin", "mod2", true, true),
+        // The streamer's messages an admin may remove; restrictions never bind them.
+        ("admin", "streamer", true, false),
+    ];
+    let mut n = 0;
+    for (actor, target, may_delete, _) in table {
+        n += 1;
+        let said = socket_of(target)
+            .say(&r.live, "hello", &format!("t{n}"))
+            .await;
+        assert_eq!(said["ok"], true, "{target} speaks: {said}");
+        let ack = socket_of(actor)
+            .emit_ack(
+                "delete_message",
+                json!({"liveId": r.live, "messageId": said["message"]["id"]}),
+            )
+            .await;
+        let expected = if may_delete { "ok" } else { "forbidden" };
+        assert_eq!(
+            code(&ack),
+            expected,
+            "{actor} deletes {target}'s message: {ack}"
+        );
+    }
+    for (actor, target, _, may_restrict) in table {
+        let ack = socket_of(actor)
+            .emit_ack(
+                "timeout_user",
+                json!({"liveId": r.live, "userId": id_of(target), "seconds": 60}),
+            )
+            .await;
+        let expected = if may_restrict { "ok" } else { "forbidden" };
+        assert_eq!(code(&ack), expected, "{actor} times out {target}: {ack}");
+        if may_restrict {
+            let lifted = admin
+                .emit_ack(
+                    "unban_user",
+                    json!({"liveId": r.live, "userId": id_of(target)}),
+                )
+                .await;
+            assert_eq!(lifted["ok"], true, "{lifted}");
+        }
+    }
 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::protocol::Nickname;
+use crate::protocol::{notice::FormNotice, Nickname};
 
 #[component]
 fn CredentialsForm(
@@ -12,7 +12,15 @@ fn CredentialsForm(
     submit: &'static str,
 ) -> impl IntoView {
     let query = use_query_map();
-    let error = move || query.read().get("error");
+    // Only messages this app chose, looked up by code: the query string is the
+    // attacker's to write.
+    let error = move || {
+        query
+            .read()
+            .get("error")
+            .and_then(|code| FormNotice::parse(&code))
+            .map(FormNotice::message)
+    };
     let next = move || query.read().get("next").unwrap_or_else(|| "/".to_owned());
     view! {
         <section class="auth">

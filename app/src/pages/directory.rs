@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::list_lives,
-    protocol::{LiveStatus, LiveTitle},
+    protocol::{notice::FormNotice, LiveStatus, LiveTitle},
     ViewerResource,
 };
 
@@ -14,7 +14,15 @@ pub fn Directory() -> impl IntoView {
     let lives = Resource::new(|| (), |_| list_lives());
     let viewer = expect_context::<ViewerResource>();
     let query = use_query_map();
-    let error = move || query.read().get("error");
+    // Only messages this app chose, looked up by code: the query string is the
+    // attacker's to write.
+    let error = move || {
+        query
+            .read()
+            .get("error")
+            .and_then(|code| FormNotice::parse(&code))
+            .map(FormNotice::message)
+    };
 
     view! {
         <section class="directory">

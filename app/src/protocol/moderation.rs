@@ -35,6 +35,24 @@ impl RoomRole {
         self >= RoomRole::Moderator
     }
 
+    /// Whether this role may act on a user holding `target` in the same room:
+    /// delete their messages, time them out, ban or unban them. Moderators act on
+    /// viewers, the streamer also on moderators, admins on everyone but admins.
+    pub fn may_act_on(self, target: RoomRole) -> bool {
+        match self {
+            RoomRole::Admin => target < RoomRole::Admin,
+            RoomRole::Streamer => target <= RoomRole::Moderator,
+            RoomRole::Moderator => target <= RoomRole::Viewer,
+            RoomRole::Viewer | RoomRole::Guest => false,
+        }
+    }
+
+    /// Whether bans and timeouts bind this role (everyone but the streamer and
+    /// admins).
+    pub fn can_be_restricted(self) -> bool {
+        self < RoomRole::Streamer
+    }
+
     /// The badge shown next to the nickname, if any.
     pub fn badge(self) -> Option<Badge> {
         match self {

@@ -1,7 +1,12 @@
-//! Signup, login and logout. Browser forms get a cookie and a redirect; JSON
-//! clients get the cookie and a JSON body with the token.
+//! Signup, login, logout (here or everywhere) and password changes. Browser forms
+//! get a cookie and a redirect; JSON clients get the cookie and a JSON body.
+//!
+//! Guessing is bounded three ways: attempts per client address (IPv6 by /64),
+//! failures per account with a doubling wait, and argon2 work at once (503 with
+//! `Retry-After` when saturated). Unknown nicknames cost a real verification too,
+//! so timing does not tell which accounts exist.
 
-use app::protocol::{Nickname, Password, Viewer};
+use app::protocol::{notice::FormNotice, Nickname, Password, Viewer};
 use std::net::SocketAddr;
 
 use axum::{
@@ -13,13 +18,10 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{query_escape, safe_next};
+use super::safe_next;
 use crate::{
-    auth::{hash_password, verify_password, Identity, COOKIE_NAME},
-    error::ApiError,
-    extract::FormOrJson,
-    state::AppState,
-    store::StoreError,
+    auth::Identity, error::ApiError, extract::FormOrJson, limits::ip_key, socket::user_room,
+    state::AppState, store::StoreError,
 };
 
 pub fn router() -> Router<AppState> {
@@ -27,6 +29,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/signup", post(signup))
         .route("/api/auth/login", post(login))
         .route("/api/auth/logout", post(logout))
+        .route("/api/auth/logout-all", post(logout_all))
+        .route("/api/auth/password", post(change_password))
         .route("/api/me", get(me))
 }
 
@@ -38,6 +42,13 @@ struct Credentials {
     next: Option<String>,
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Session {
@@ -46,18 +57,28 @@ struct Session {
     token: String,
 }
 
-/// Login and signup attempts are limited per client IP (password guessing,
+/// Login and signup attempts are limited per client address (password guessing,
 /// account farming).
 fn check_attempts(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> Result<(), ApiError> {
-    let Some(ip) = crate::guard::client_ip(headers, Some(peer), state.config.trust_proxy) else {
+    let Some(ip) = crate::guard::client_ip(headers, Some(peer), state.config.trusted_proxy_hops)
+    else {
         return Ok(());
     };
-    state.limits.logins.check(&ip.to_string()).map_err(|wait| {
+    state.limits.logins.check(&ip_key(ip)).map_err(|wait| {
         ApiError::rate_limited(
             format!("too many attempts; try again in {} s", wait.as_secs() + 1),
             wait,
         )
     })
+}
+
+/// The signed-in caller, or 401.
+async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Identity, ApiError> {
+    state
+        .auth
+        .identify(headers)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("not logged in"))
 }
 
 async fn signup(
@@ -70,9 +91,11 @@ async fn signup(
     let next = safe_next(input.value.next.as_deref());
     let result = async {
         check_attempts(&state, &headers, peer)?;
-        let nickname = Nickname::parse(&input.value.nickname)?;
-        let password = Password::parse(&input.value.password)?;
-        let hash = hash_password(password.expose().to_owned()).await;
+        let nickname = Nickname::parse(&input.value.nickname)
+            .map_err(|e| ApiError::from(e).with_notice(FormNotice::InvalidNickname))?;
+        let password = Password::parse(&input.value.password)
+            .map_err(|e| ApiError::from(e).with_notice(FormNotice::InvalidPassword))?;
+        let hash = state.passwords.hash(password.expose().to_owned()).await?;
         let user = match state.chat.stores().users.create(&nickname, hash).await {
             Ok(u) => u,
             Err(StoreError::Duplicate(_)) => {
@@ -84,7 +107,7 @@ async fn signup(
             }
             Err(e) => return Err(e.into()),
         };
-        Ok(user.identity())
+        Ok((user.token_version, user.identity()))
     }
     .await;
     finish(
@@ -107,19 +130,40 @@ async fn login(
     let next = safe_next(input.value.next.as_deref());
     let result = async {
         check_attempts(&state, &headers, peer)?;
-        let wrong = || ApiError::unauthorized("wrong nickname or password");
+        let wrong = || {
+            ApiError::unauthorized("wrong nickname or password")
+                .with_notice(FormNotice::WrongCredentials)
+        };
         let nickname = Nickname::parse(&input.value.nickname).map_err(|_| wrong())?;
+        let account = nickname.key();
+        let failures = &state.limits.login_failures;
+        failures.check(&account).map_err(|wait| {
+            ApiError::rate_limited(
+                format!(
+                    "too many failed logins for this account; try again in {} s",
+                    wait.as_secs() + 1
+                ),
+                wait,
+            )
+        })?;
         let user = state
             .chat
             .stores()
             .users
             .find_by_nickname(&nickname)
+            .await?;
+        let hash = user.as_ref().map(|u| u.password_hash.clone());
+        if !state
+            .passwords
+            .verify(input.value.password.clone(), hash)
             .await?
-            .ok_or_else(wrong)?;
-        if !verify_password(input.value.password.clone(), user.password_hash.clone()).await {
+        {
+            failures.failed(&account);
             return Err(wrong());
         }
-        Ok(user.identity())
+        failures.succeeded(&account);
+        let user = user.expect("a verified password has an account");
+        Ok((user.token_version, user.identity()))
     }
     .await;
     finish(&state, result, from_form, "/login", &next, StatusCode::OK)
@@ -128,15 +172,15 @@ async fn login(
 /// Sets the session cookie and answers the way the client asked.
 fn finish(
     state: &AppState,
-    result: Result<Identity, ApiError>,
+    result: Result<(u32, Identity), ApiError>,
     from_form: bool,
     form_page: &str,
     next: &str,
     ok_status: StatusCode,
 ) -> Response {
     match result {
-        Ok(identity) => {
-            let token = state.keys.issue(&identity);
+        Ok((token_version, identity)) => {
+            let token = state.auth.keys.issue(&identity, token_version);
             let cookie = session_cookie(state, &token);
             let mut response = if from_form {
                 Redirect::to(next).into_response()
@@ -156,37 +200,32 @@ fn finish(
         }
         Err(e) if from_form => Redirect::to(&format!(
             "{form_page}?error={}&next={}",
-            query_escape(&e.error.message),
-            query_escape(next)
+            e.form_notice().code(),
+            super::query_escape(next)
         ))
         .into_response(),
         Err(e) => e.into_response(),
     }
 }
 
-fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
+fn cookie(state: &AppState, value: &str, max_age: u64) -> HeaderValue {
     let secure = if state.config.cookie_secure {
         "; Secure"
     } else {
         ""
     };
-    let max_age = state.keys.ttl().as_secs();
     HeaderValue::from_str(&format!(
-        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
+        state.auth.cookie_name()
     ))
     .expect("JWTs are header-safe")
 }
 
-async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let secure = if state.config.cookie_secure {
-        "; Secure"
-    } else {
-        ""
-    };
-    let clear = HeaderValue::from_str(&format!(
-        "{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
-    ))
-    .expect("static cookie");
+fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
+    cookie(state, token, state.auth.keys.ttl().as_secs())
+}
+
+fn signed_out(state: &AppState, headers: &HeaderMap) -> Response {
     let wants_json = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -196,15 +235,76 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     } else {
         Redirect::to("/").into_response()
     };
-    response.headers_mut().insert(header::SET_COOKIE, clear);
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, cookie(state, "", 0));
     response
 }
 
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    signed_out(&state, &headers)
+}
+
+/// Revokes every token of the account (this one too) and closes its sockets.
+async fn logout_all(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let result = async {
+        let who = caller(&state, &headers).await?;
+        let revoked = state
+            .chat
+            .stores()
+            .users
+            .revoke_tokens(&who.user_id)
+            .await?;
+        if revoked.is_none() {
+            return Err(ApiError::forbidden(
+                "this account is managed by another issuer",
+            ));
+        }
+        let _ = state.io.to(user_room(&who.user_id)).disconnect().await;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => signed_out(&state, &headers),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// A new password revokes every earlier token; the answer carries a fresh one.
+async fn change_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(input): Json<PasswordChange>,
+) -> Response {
+    let result = async {
+        let who = caller(&state, &headers).await?;
+        let users = &state.chat.stores().users;
+        let user = users
+            .find_by_id(&who.user_id)
+            .await?
+            .ok_or_else(|| ApiError::forbidden("this account is managed by another issuer"))?;
+        if !state
+            .passwords
+            .verify(input.current_password, Some(user.password_hash.clone()))
+            .await?
+        {
+            return Err(ApiError::unauthorized("the current password is wrong"));
+        }
+        let new = Password::parse(&input.new_password)?;
+        let hash = state.passwords.hash(new.expose().to_owned()).await?;
+        let version = users
+            .set_password(&who.user_id, hash)
+            .await?
+            .ok_or_else(|| ApiError::not_found("no such account"))?;
+        let _ = state.io.to(user_room(&who.user_id)).disconnect().await;
+        Ok((version, user.identity()))
+    }
+    .await;
+    finish(&state, result, false, "", "/", StatusCode::OK)
+}
+
 async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Viewer>, ApiError> {
-    let who = state
-        .keys
-        .from_headers(&headers)
-        .ok_or_else(|| ApiError::unauthorized("not logged in"))?;
+    let who = caller(&state, &headers).await?;
     Ok(Json(Viewer {
         user_id: who.user_id,
         nickname: who.nickname,

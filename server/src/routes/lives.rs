@@ -12,8 +12,9 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::query_escape;
-use crate::{error::ApiError, extract::FormOrJson, socket::viewer_count, state::AppState};
+use app::protocol::notice::FormNotice;
+
+use crate::{error::ApiError, extract::FormOrJson, presence::viewer_count, state::AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -57,11 +58,43 @@ async fn create(
     let from_form = input.from_form;
     let result = async {
         let who = state
-            .keys
-            .from_headers(&headers)
+            .auth
+            .identify(&headers)
+            .await?
             .ok_or_else(|| ApiError::unauthorized("log in to create a live"))?;
-        let title = LiveTitle::parse(&input.value.title)?;
-        let video = VideoUrl::parse_optional(input.value.video_url.as_deref())?;
+        let title = LiveTitle::parse(&input.value.title)
+            .map_err(|e| ApiError::from(e).with_notice(FormNotice::InvalidTitle))?;
+        let video = VideoUrl::parse_optional(input.value.video_url.as_deref())
+            .map_err(|e| ApiError::from(e).with_notice(FormNotice::InvalidVideoUrl))?;
+        // One account cannot flood the directory. Creations are serialised so
+        // concurrent requests cannot all pass the count.
+        let _one_at_a_time = state.live_creation.lock().await;
+        let limits = &state.config.limits;
+        let day_ago = bson::DateTime::from_millis(
+            bson::DateTime::now().timestamp_millis() - 24 * 3600 * 1000,
+        );
+        let (open, today) = state
+            .chat
+            .stores()
+            .lives
+            .usage_of(&who.user_id, day_ago)
+            .await?;
+        if open >= limits.open_lives_per_user || today >= limits.lives_per_day {
+            let why = if open >= limits.open_lives_per_user {
+                format!(
+                    "you may have {} lives open at once; end one first",
+                    limits.open_lives_per_user
+                )
+            } else {
+                format!("you may create {} lives a day", limits.lives_per_day)
+            };
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                app::protocol::ErrorCode::RateLimited,
+                why,
+            )
+            .with_notice(FormNotice::TooManyLives));
+        }
         let live = state
             .chat
             .stores()
@@ -80,7 +113,7 @@ async fn create(
         (Ok(live), true) => Redirect::to(&format!("/live/{}", live.id)).into_response(),
         (Ok(live), false) => (StatusCode::CREATED, Json(live)).into_response(),
         (Err(e), true) => {
-            Redirect::to(&format!("/?error={}", query_escape(&e.error.message))).into_response()
+            Redirect::to(&format!("/?error={}", e.form_notice().code())).into_response()
         }
         (Err(e), false) => e.into_response(),
     }
@@ -93,8 +126,9 @@ async fn end(
     Path(id): Path<String>,
 ) -> Result<Json<LiveSummary>, ApiError> {
     let who = state
-        .keys
-        .from_headers(&headers)
+        .auth
+        .identify(&headers)
+        .await?
         .ok_or_else(|| ApiError::unauthorized("log in to end a live"))?;
     let (id, live) = state.chat.live(&id).await?;
     if live.streamer_id != who.user_id {

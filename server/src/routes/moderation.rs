@@ -54,7 +54,7 @@ async fn act(
             )))
         }
     };
-    let who = state.keys.from_headers(&headers);
+    let who = state.auth.identify(&headers).await?;
     let outcome = state.chat.moderation().act(who.as_ref(), action).await?;
     publish(&state.io, &outcome).await;
     Ok(Json(ModerationDone {
@@ -67,7 +67,7 @@ async fn state_of(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<ModerationState>, ApiError> {
-    let who = state.keys.from_headers(&headers);
+    let who = state.auth.identify(&headers).await?;
     Ok(Json(
         state.chat.moderation().state(who.as_ref(), &id).await?,
     ))
@@ -78,7 +78,7 @@ async fn audit(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<AuditLog>, ApiError> {
-    let who = state.keys.from_headers(&headers);
+    let who = state.auth.identify(&headers).await?;
     let entries = state.chat.moderation().audit_log(who.as_ref(), &id).await?;
     Ok(Json(AuditLog { entries }))
 }

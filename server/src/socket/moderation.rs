@@ -45,8 +45,9 @@ async fn run(
     session: Session,
 ) {
     let result = async {
+        session.spend()?;
         let action = action.map_err(bad_payload)?;
-        let outcome = chat.moderation().act(session.0.as_ref(), action).await?;
+        let outcome = chat.moderation().act(session.who.as_ref(), action).await?;
         publish(&io, &outcome).await;
         Ok(ModerationDone {
             deleted: outcome.deleted,
@@ -111,9 +112,10 @@ pub fn register(socket: &SocketRef) {
                State(chat): State<ChatService>,
                Extension(session): Extension<Session>| {
             let result = async {
+                session.spend()?;
                 let req = req.map_err(bad_payload)?;
                 chat.moderation()
-                    .state(session.0.as_ref(), &req.live_id)
+                    .state(session.who.as_ref(), &req.live_id)
                     .await
             }
             .await;
@@ -127,10 +129,11 @@ pub fn register(socket: &SocketRef) {
                State(chat): State<ChatService>,
                Extension(session): Extension<Session>| {
             let result = async {
+                session.spend()?;
                 let req = req.map_err(bad_payload)?;
                 let entries = chat
                     .moderation()
-                    .audit_log(session.0.as_ref(), &req.live_id)
+                    .audit_log(session.who.as_ref(), &req.live_id)
                     .await?;
                 Ok(app::protocol::moderation::AuditLog { entries })
             }

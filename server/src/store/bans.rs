@@ -68,6 +68,30 @@ impl BanStore {
         Ok(())
     }
 
+    /// Times out (as `ban.until_ms`) unless a longer restriction is in force:
+    /// replaces only a shorter or expired timeout, else inserts, and the unique
+    /// index refuses the insert when a longer one exists. `Ok(false)` then.
+    pub async fn put_timeout(&self, ban: &BanDoc) -> Result<bool, StoreError> {
+        let until = ban.until_ms.expect("a timeout has an end");
+        let set = bson::to_document(ban).expect("plain struct");
+        let replaced = bounded(
+            self.timeout,
+            self.coll.update_one(
+                doc! {"liveId": &ban.live_id, "userId": &ban.user_id, "untilMs": {"$lt": until}},
+                doc! {"$set": set},
+            ),
+        )
+        .await?;
+        if replaced.matched_count > 0 {
+            return Ok(true);
+        }
+        match bounded(self.timeout, self.coll.insert_one(ban)).await {
+            Ok(_) => Ok(true),
+            Err(StoreError::Duplicate(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn remove(&self, live: &LiveId, user_id: &str) -> Result<bool, StoreError> {
         let r = bounded(
             self.timeout,

@@ -112,7 +112,33 @@ impl LiveStore {
             .keys(doc! {"status": 1, "createdAt": -1})
             .build();
         bounded(self.timeout, self.coll.create_index(idx)).await?;
+        let by_streamer = IndexModel::builder()
+            .keys(doc! {"streamerId": 1, "createdAt": -1})
+            .build();
+        bounded(self.timeout, self.coll.create_index(by_streamer)).await?;
         Ok(())
+    }
+
+    /// How many lives `streamer_id` has open now, and how many they created since
+    /// `since`: what the per-account creation limits count.
+    pub async fn usage_of(
+        &self,
+        streamer_id: &str,
+        since: DateTime,
+    ) -> Result<(u64, u64), StoreError> {
+        let open = bounded(
+            self.timeout,
+            self.coll
+                .count_documents(doc! {"streamerId": streamer_id, "status": "live"}),
+        )
+        .await?;
+        let recent = bounded(
+            self.timeout,
+            self.coll
+                .count_documents(doc! {"streamerId": streamer_id, "createdAt": {"$gte": since}}),
+        )
+        .await?;
+        Ok((open, recent))
     }
 
     pub async fn create(

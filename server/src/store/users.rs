@@ -22,6 +22,10 @@ pub struct UserDoc {
     pub role: Option<String>,
     pub created_at: DateTime,
     pub updated_at: DateTime,
+    /// Tokens carry the version they were issued at; bumping it (log out
+    /// everywhere, a password change) revokes every older token.
+    #[serde(default)]
+    pub token_version: u32,
 }
 
 #[derive(Clone)]
@@ -73,6 +77,7 @@ impl UserStore {
             role: None,
             created_at: now,
             updated_at: now,
+            token_version: 0,
         };
         bounded(self.timeout, self.coll.insert_one(&user)).await?;
         Ok(user)
@@ -94,5 +99,37 @@ impl UserStore {
             self.coll.find_one(doc! {"nicknameKey": nickname.key()}),
         )
         .await
+    }
+
+    /// Revokes every token issued so far; returns the new version.
+    pub async fn revoke_tokens(&self, id: &str) -> Result<Option<u32>, StoreError> {
+        self.update_and_read(id, doc! {"$inc": {"tokenVersion": 1}})
+            .await
+    }
+
+    /// Sets a new password hash and revokes every token issued so far.
+    pub async fn set_password(&self, id: &str, hash: String) -> Result<Option<u32>, StoreError> {
+        self.update_and_read(
+            id,
+            doc! {"$set": {"passwordHash": hash}, "$inc": {"tokenVersion": 1}},
+        )
+        .await
+    }
+
+    async fn update_and_read(
+        &self,
+        id: &str,
+        update: bson::Document,
+    ) -> Result<Option<u32>, StoreError> {
+        let Ok(oid) = ObjectId::parse_str(id) else {
+            return Ok(None);
+        };
+        // A plain update then a read: nx-27017's findAndModify swallows errors.
+        bounded(
+            self.timeout,
+            self.coll.update_one(doc! {"_id": oid}, update),
+        )
+        .await?;
+        Ok(self.find_by_id(id).await?.map(|u| u.token_version))
     }
 }

@@ -71,7 +71,68 @@ pub struct TestApp {
     pub addr: String,
     pub db_uri: String,
     pub http: reqwest::Client,
+    /// Everything the server wrote to stdout (its log lines).
+    pub logs: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     child: Child,
+}
+
+/// The server binary with the harness's environment; an empty value in
+/// `extra_env` removes that variable.
+fn server_command(db_uri: &str, extra_env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+    let data_dir = std::env::temp_dir().join(format!(
+        "livechat-test-data-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    cmd.env("MONGODB_URI", db_uri)
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("JWT_SECRET", SECRET)
+        .env("DATA_DIR", data_dir)
+        .env(
+            "RUST_LOG",
+            std::env::var("TEST_LOG").unwrap_or_else(|_| "error".into()),
+        )
+        // Generous limits unless a test sets its own: most tests are not about them.
+        .env("RATE_LIMIT_MESSAGES", "100000")
+        .env("RATE_LIMIT_MOD_MESSAGES", "100000")
+        .env("CONNECTIONS_PER_IP_PER_MIN", "100000")
+        .env("LOGINS_PER_IP_PER_MIN", "100000")
+        .env("SOCKET_EVENTS_PER_SEC", "100000")
+        .env("SOCKET_EVENT_BURST", "100000")
+        .env("MAX_OPEN_LIVES_PER_USER", "1000")
+        .env("MAX_LIVES_PER_DAY", "1000")
+        .env_remove("APP_ENV")
+        .env_remove("ALLOWED_ORIGINS")
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    for (k, v) in extra_env {
+        if v.is_empty() {
+            cmd.env_remove(k);
+        } else {
+            cmd.env(k, v);
+        }
+    }
+    cmd
+}
+
+/// A server that listens but whose database may never answer.
+pub async fn spawn_unready(db_uri: &str, extra_env: &[(&str, &str)]) -> TestApp {
+    TestApp::start(db_uri.to_owned(), extra_env).await
+}
+
+/// Runs the server expecting it to refuse to start: its exit status and all it
+/// printed.
+pub async fn refused_start(extra_env: &[(&str, &str)]) -> (std::process::ExitStatus, String) {
+    let out = tokio::time::timeout(WAIT, server_command(&fresh_db_uri(), extra_env).output())
+        .await
+        .expect("the server neither started nor exited")
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status, all)
 }
 
 impl TestApp {
@@ -85,32 +146,20 @@ impl TestApp {
 
     /// Starts a server on an existing database (e.g. after a restart).
     pub async fn spawn_on(db_uri: String, extra_env: &[(&str, &str)]) -> Self {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
-        cmd.env("MONGODB_URI", &db_uri)
-            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-            .env("JWT_SECRET", SECRET)
-            .env(
-                "RUST_LOG",
-                std::env::var("TEST_LOG").unwrap_or_else(|_| "error".into()),
-            )
-            // Generous limits unless a test sets its own: most tests are not about them.
-            .env("RATE_LIMIT_MESSAGES", "100000")
-            .env("RATE_LIMIT_MOD_MESSAGES", "100000")
-            .env("CONNECTIONS_PER_IP_PER_MIN", "100000")
-            .env("LOGINS_PER_IP_PER_MIN", "100000")
-            .env_remove("APP_ENV")
-            .env_remove("ALLOWED_ORIGINS")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
+        let app = Self::start(db_uri, extra_env).await;
+        app.wait_ready().await;
+        app
+    }
+
+    /// Starts a server and returns once it listens, ready or not.
+    async fn start(db_uri: String, extra_env: &[(&str, &str)]) -> Self {
+        let mut cmd = server_command(&db_uri, extra_env);
+        cmd.stdout(Stdio::piped())
             .stderr(if std::env::var("TEST_LOG").is_ok() {
                 Stdio::inherit()
             } else {
                 Stdio::null()
-            })
-            .kill_on_drop(true);
-        for (k, v) in extra_env {
-            cmd.env(k, v);
-        }
+            });
         let mut child = cmd.spawn().expect("spawn server binary");
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
@@ -125,15 +174,20 @@ impl TestApp {
         .await
         .expect("server did not start in time");
         // Keep draining stdout so the child never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        let app = Self {
+        let logs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = logs.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Self {
             addr,
             db_uri,
+            logs,
             http: reqwest::Client::builder().timeout(WAIT).build().unwrap(),
             child,
-        };
-        app.wait_ready().await;
-        app
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -284,6 +338,27 @@ impl TestApp {
             .and_then(|l| l.rsplit(' ').next())
             .and_then(|v| v.parse().ok())
             .unwrap_or(0.0)
+    }
+
+    /// Makes an account a global admin, straight in the database (the only place
+    /// admins come from unless `TRUST_TOKEN_ROLES=true`).
+    pub async fn make_admin(&self, nickname: &str) {
+        let client = mongodb::Client::with_uri_str(&self.db_uri).await.unwrap();
+        let db = client.default_database().unwrap();
+        let r = db
+            .collection::<mongodb::bson::Document>("users")
+            .update_one(
+                mongodb::bson::doc! {"nicknameKey": nickname.to_lowercase()},
+                mongodb::bson::doc! {"$set": {"role": "admin"}},
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.matched_count, 1, "no account {nickname}");
+    }
+
+    /// Whether any log line contains `needle`.
+    pub fn logged(&self, needle: &str) -> bool {
+        self.logs.lock().unwrap().iter().any(|l| l.contains(needle))
     }
 
     /// Messages stored for a live, read straight from the database.

@@ -180,6 +180,18 @@ impl TestSocket {
         tokio::time::timeout(within, rx).await.ok()?.ok()
     }
 
+    /// Sends an event whose arguments are raw JSON text (`["name", ...]`), with an
+    /// ack, and waits (bounded) for the reply; `None` if none came.
+    pub async fn raw_ack(&self, args_json: &str) -> Option<Value> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        self.acks.lock().unwrap().insert(id, tx);
+        self.out
+            .send(Message::text(format!("42{id}{args_json}")))
+            .ok()?;
+        tokio::time::timeout(WAIT, rx).await.ok()?.ok()
+    }
+
     pub fn send_raw(&self, frame: impl Into<String>) {
         let _ = self.out.send(Message::text(frame.into()));
     }
