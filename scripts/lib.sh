@@ -1,11 +1,14 @@
 # Shared helpers for the run and test scripts. Source it; do not run it.
 # Everything here installs only what is missing, so a second run is quick.
 
-set -euo pipefail
+set -Eeuo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$PATH"
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+
+# No silent exits: whatever fails says what it was and where.
+trap 'status=$?; printf "\033[1;31m==> failed (exit %s): %s (%s line %s)\033[0m\n" "$status" "$BASH_COMMAND" "${BASH_SOURCE[0]##*/}" "$LINENO" >&2' ERR
 
 apt_updated=0
 apt_install() {
@@ -45,14 +48,30 @@ ensure_rust_tools() {
 # reference-typed tables wrongly and the optimised module fails to instantiate,
 # so use binaryen 116 from the `wasm-opt` crate (about 10 minutes to compile).
 ensure_wasm_opt() {
-  local have
-  have="$(wasm-opt --version 2>/dev/null | awk '{print $3}')"
+  local have=0
+  if command -v wasm-opt >/dev/null; then
+    # "wasm-opt version 116 (...)"; anything unparsable counts as too old.
+    have="$(wasm-opt --version 2>/dev/null | awk '{print $3}' || true)"
+  fi
   case "$have" in
     '' | *[!0-9]*) have=0 ;;
   esac
   if [ "$have" -lt 116 ]; then
-    log "installing wasm-opt (binaryen 116) from crates.io"
+    log "installing wasm-opt (binaryen 116) from crates.io (about 10 minutes)"
     cargo install wasm-opt --version 0.116.1
+  fi
+}
+
+# The optimised wasm must stay within budget (gzipped bytes, what users download).
+WASM_BUDGET_GZIP_BYTES=460000
+check_wasm_budget() {
+  local wasm="$ROOT/target/site/pkg/livechat.wasm" raw gz
+  raw=$(stat -c %s "$wasm")
+  gz=$(gzip -9 -c "$wasm" | wc -c)
+  log "release wasm: $raw bytes, $gz gzipped (budget $WASM_BUDGET_GZIP_BYTES)"
+  if [ "$gz" -gt "$WASM_BUDGET_GZIP_BYTES" ]; then
+    log "the release wasm is over its budget"
+    return 1
   fi
 }
 

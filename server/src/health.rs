@@ -13,8 +13,9 @@ use crate::store::Stores;
 
 /// How often the database is pinged.
 const EVERY: Duration = Duration::from_millis(500);
-/// A good answer older than this no longer counts (the checker itself stalled).
-const FRESH: Duration = Duration::from_secs(5);
+/// Ready only if the database answered this recently: a hanging database turns
+/// the server unready within about this long, however long one ping may wait.
+const FRESH: Duration = Duration::from_secs(2);
 
 #[derive(Clone)]
 pub struct Health {

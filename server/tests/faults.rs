@@ -136,6 +136,16 @@ impl OwnDatabase {
         let _ = std::fs::remove_file(self.dir.join("pid"));
     }
 
+    /// Freezes the database process: connections stay open, nothing answers.
+    fn hang(&self, frozen: bool) {
+        let pid = self.child.as_ref().unwrap().id().unwrap();
+        let signal = if frozen { "-STOP" } else { "-CONT" };
+        std::process::Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .unwrap();
+    }
+
     fn uri(&self) -> String {
         format!("mongodb://127.0.0.1:{}/faults", self.port)
     }
@@ -221,6 +231,53 @@ async fn a_database_outage_fails_sends_fast_and_heals_by_itself() {
         .map(|d| d.get_str("content").unwrap().to_owned())
         .collect();
     assert_eq!(contents, vec!["before", "after"]);
+}
+
+#[tokio::test]
+async fn readiness_answers_at_once_while_the_database_hangs() {
+    let db = OwnDatabase::start().await;
+    let app = TestApp::spawn_on(db.uri(), &[("DB_TIMEOUT_MS", "3000")]).await;
+    let probe = || async {
+        let started = Instant::now();
+        let status = app
+            .http
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        (status, started.elapsed())
+    };
+    let (status, took) = probe().await;
+    assert_eq!(status, 200);
+    assert!(took < Duration::from_millis(100), "{took:?}");
+
+    db.hang(true);
+    // Every probe answers within 100 ms; within a few seconds they say 503.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut went_unready = false;
+    while Instant::now() < deadline {
+        let (status, took) = probe().await;
+        assert!(
+            took < Duration::from_millis(100),
+            "/readyz took {took:?} while the database hangs"
+        );
+        if status == 503 {
+            went_unready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(went_unready, "a hanging database makes the server unready");
+
+    db.hang(false);
+    let healed = tokio::time::timeout(Duration::from_secs(10), async {
+        while probe().await.0 != 200 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert!(healed.is_ok(), "ready again when the database answers");
 }
 
 #[tokio::test]
