@@ -58,8 +58,16 @@ fn wait_text(d: Duration) -> String {
 }
 
 impl ChatError {
-    /// What the client is told. Store failures are logged with their cause and
-    /// reported as a generic `unavailable`.
+    /// Logs the cause of a failure that is ours, not the client's; call once,
+    /// where the error is answered.
+    pub fn log_if_internal(&self) {
+        if let ChatError::Store(e) = self {
+            tracing::error!(error = %e, "chat store failure");
+        }
+    }
+
+    /// What the client is told (a pure conversion): store failures become a
+    /// generic `unavailable`, their cause stays in the log.
     pub fn to_wire(&self) -> WireError {
         match self {
             ChatError::Unauthorized => WireError::new(ErrorCode::Unauthorized, self.to_string()),
@@ -91,13 +99,10 @@ impl ChatError {
                 format!("you are sending too fast: wait {}", wait_text(*wait)),
             )
             .retry_after(wait.as_millis() as u64),
-            ChatError::Store(e) => {
-                tracing::error!(error = %e, "chat store failure");
-                WireError::new(
-                    ErrorCode::Unavailable,
-                    "chat is temporarily unavailable; try again",
-                )
-            }
+            ChatError::Store(_) => WireError::new(
+                ErrorCode::Unavailable,
+                "chat is temporarily unavailable; try again",
+            ),
         }
     }
 }

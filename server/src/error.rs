@@ -79,7 +79,9 @@ impl ApiError {
 }
 
 impl From<ChatError> for ApiError {
+    /// HTTP answers each error once, so its cause is logged here.
     fn from(e: ChatError) -> Self {
+        e.log_if_internal();
         let status = match &e {
             ChatError::Unauthorized => StatusCode::UNAUTHORIZED,
             ChatError::Invalid(_) => StatusCode::BAD_REQUEST,

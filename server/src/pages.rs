@@ -44,13 +44,17 @@ impl PageBackend for Pages {
                 .auth
                 .identify(&headers)
                 .await
-                .map_err(|e| ChatError::Store(e).to_wire())?;
+                .map_err(|e| crate::error::ApiError::from(ChatError::Store(e)).error)?;
             let (id, live) = match state.chat.live(&id).await {
                 Ok(found) => found,
                 Err(ChatError::NotFound | ChatError::Invalid(_)) => return Ok(None),
-                Err(e) => return Err(e.to_wire()),
+                Err(e) => return Err(crate::error::ApiError::from(e).error),
             };
-            let page = state.chat.latest(&id).await.map_err(|e| e.to_wire())?;
+            let page = state
+                .chat
+                .latest(&id)
+                .await
+                .map_err(|e| crate::error::ApiError::from(e).error)?;
             Ok(Some(LivePageData {
                 live: live.summary(viewer_count(&state.io, &id)),
                 history: page.messages,

@@ -144,7 +144,12 @@ pub(crate) fn bad_payload(e: ParserError) -> ChatError {
 }
 
 pub(crate) fn reply<T: Serialize>(ack: AckSender, result: Result<T, ChatError>) {
-    let ack_value: Ack<T> = result.map_err(|e| e.to_wire()).into();
+    let ack_value: Ack<T> = result
+        .map_err(|e| {
+            e.log_if_internal();
+            e.to_wire()
+        })
+        .into();
     // The client may not have asked for an ack, or may be gone: nothing to do then.
     let _ = ack.send(&ack_value);
 }
