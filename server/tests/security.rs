@@ -395,7 +395,23 @@ async fn logging_out_everywhere_and_changing_the_password_revoke_old_tokens() {
         200
     );
     assert_eq!(login("correct-horse").await.status(), 401);
-    assert_eq!(login("battery-staple").await.status(), 200);
+    let fourth: Value = login("battery-staple").await.json().await.unwrap();
+    let fourth = fourth["token"].as_str().unwrap().to_owned();
+
+    // A stolen session is no password oracle: wrong guesses back off too.
+    let guess = || {
+        app.http
+            .post(app.url("/api/auth/password"))
+            .bearer_auth(&fourth)
+            .json(&json!({"currentPassword": "guess-guess", "newPassword": "whatever-else"}))
+            .send()
+    };
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(guess().await.unwrap().status().as_u16());
+    }
+    assert_eq!(&statuses[..5], &[401; 5], "{statuses:?}");
+    assert_eq!(statuses[5], 429, "{statuses:?}");
 }
 
 #[tokio::test]

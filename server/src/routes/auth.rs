@@ -271,25 +271,36 @@ async fn logout_all(State(state): State<AppState>, headers: HeaderMap) -> Respon
 }
 
 /// A new password revokes every earlier token; the answer carries a fresh one.
+/// Guessing the current password here is throttled like logging in: a stolen
+/// session must not become a password oracle.
 async fn change_password(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Json(input): Json<PasswordChange>,
 ) -> Response {
     let result = async {
+        check_attempts(&state, &headers, peer)?;
         let who = caller(&state, &headers).await?;
         let users = &state.chat.stores().users;
         let user = users
             .find_by_id(&who.user_id)
             .await?
             .ok_or_else(|| ApiError::forbidden("this account is managed by another issuer"))?;
+        let account = user.nickname_key.clone();
+        let failures = &state.limits.login_failures;
+        failures
+            .check(&account)
+            .map_err(|wait| ApiError::rate_limited("too many wrong passwords; wait", wait))?;
         if !state
             .passwords
             .verify(input.current_password, Some(user.password_hash.clone()))
             .await?
         {
+            failures.failed(&account);
             return Err(ApiError::unauthorized("the current password is wrong"));
         }
+        failures.succeeded(&account);
         let new = Password::parse(&input.new_password)?;
         let hash = state.passwords.hash(new.expose().to_owned()).await?;
         let version = users
