@@ -45,20 +45,20 @@ ensure_rust_tools() {
 }
 
 # Release builds run wasm-opt. Debian's binaryen (108) re-encodes wasm-bindgen's
-# reference-typed tables wrongly and the optimised module fails to instantiate,
-# so use binaryen 116 from the `wasm-opt` crate (about 10 minutes to compile).
+# reference-typed tables wrongly and the optimised module fails to instantiate.
+# npm's `binaryen` package (pinned in end2end/package.json) is binaryen 132 built
+# to wasm: it installs in seconds, where compiling binaryen takes ten minutes.
 ensure_wasm_opt() {
-  local have=0
-  if command -v wasm-opt >/dev/null; then
-    # "wasm-opt version 116 (...)"; anything unparsable counts as too old.
-    have="$(wasm-opt --version 2>/dev/null | awk '{print $3}' || true)"
-  fi
+  ensure_npm_packages
+  export PATH="$ROOT/end2end/node_modules/.bin:$PATH"
+  local have
+  have="$(wasm-opt --version 2>/dev/null | awk '{print $3}' || true)"
   case "$have" in
     '' | *[!0-9]*) have=0 ;;
   esac
   if [ "$have" -lt 116 ]; then
-    log "installing wasm-opt (binaryen 116) from crates.io (about 10 minutes)"
-    cargo install wasm-opt --version 0.116.1
+    log "wasm-opt from end2end/node_modules is missing or older than binaryen 116 (found: ${have})"
+    return 1
   fi
 }
 
@@ -84,14 +84,21 @@ ensure_database_server() {
   hash -r
 }
 
+ensure_npm_packages() {
+  if ! command -v npm >/dev/null; then
+    apt_install nodejs npm
+  fi
+  if [ ! -d "$ROOT/end2end/node_modules/binaryen" ] || [ "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]; then
+    log "npm ci (end2end: Playwright, socket.io-client, binaryen)"
+    (cd "$ROOT/end2end" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 ensure_browser_tools() {
   if ! command -v chromium >/dev/null; then
     apt_install chromium
   fi
-  if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ] || [ "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]; then
-    log "npm ci (end2end)"
-    (cd "$ROOT/end2end" && npm ci --no-audit --no-fund --loglevel=error)
-  fi
+  ensure_npm_packages
 }
 
 free_port() {
