@@ -9,3 +9,18 @@ pub use auth::{Login, Signup};
 pub use directory::Directory;
 pub use live::LivePage;
 pub use not_found::NotFound;
+
+/// The message for the URL's `?error=` code, when it is one this app chose. The
+/// query string is anyone's to write, so its text is never shown.
+pub(crate) fn use_form_notice() -> impl Fn() -> Option<&'static str> + Copy {
+    use crate::protocol::notice::FormNotice;
+    use leptos::prelude::Read;
+    let query = leptos_router::hooks::use_query_map();
+    move || {
+        query
+            .read()
+            .get("error")
+            .and_then(|code| FormNotice::parse(&code))
+            .map(FormNotice::message)
+    }
+}

@@ -4,27 +4,13 @@
 // frames per viewer.
 //
 //   node bench/joinstorm.mjs http://127.0.0.1:3000 [guests=1000] [perSecond=200]
-import { io } from 'socket.io-client';
+import { post as postTo, connect as connectTo, tag as newTag } from './client.mjs';
 
 const [url, N = '1000', R = '200'] = process.argv.slice(2);
 const guests = Number(N), rate = Number(R);
-const tag = Math.random().toString(36).slice(2, 8);
-
-async function post(path, body, token) {
-  const res = await fetch(url + path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
-
-const connect = () => new Promise((ok, fail) => {
-  const s = io(url, { transports: ['websocket'], reconnection: false, timeout: 20_000 });
-  s.once('connect', () => ok(s));
-  s.once('connect_error', fail);
-});
+const tag = newTag();
+const post = (path, body, token) => postTo(url, path, body, token);
+const connect = (token) => connectTo(url, token);
 
 const host = await post('/api/auth/signup', { nickname: `j${tag}`, password: 'bench-password' });
 const live = (await post('/api/lives', { title: 'join storm' }, host.token)).id;

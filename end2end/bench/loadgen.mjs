@@ -3,27 +3,13 @@
 // Prints acked messages/s, ack latency percentiles and deliveries/s.
 //
 //   node bench/loadgen.mjs http://127.0.0.1:3000 [senders=8] [viewers=50] [seconds=20]
-import { io } from 'socket.io-client';
+import { post as postTo, connect as connectTo, tag as newTag } from './client.mjs';
 
 const [url, S = '8', V = '50', D = '20'] = process.argv.slice(2);
 const senders = Number(S), viewers = Number(V), seconds = Number(D);
-const tag = Math.random().toString(36).slice(2, 8);
-
-async function post(path, body, token) {
-  const res = await fetch(url + path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
-
-const connect = (token) => new Promise((ok, fail) => {
-  const s = io(url, { transports: ['websocket'], auth: token ? { token } : {}, reconnection: false });
-  s.once('connect', () => ok(s));
-  s.once('connect_error', fail);
-});
+const tag = newTag();
+const post = (path, body, token) => postTo(url, path, body, token);
+const connect = (token) => connectTo(url, token);
 
 const host = await post('/api/auth/signup', { nickname: `h${tag}`, password: 'bench-password' });
 const live = (await post('/api/lives', { title: 'bench' }, host.token)).id;

@@ -148,28 +148,20 @@ async fn login_redirects_only_to_same_site_paths() {
         ("https://evil.example", "/"),
         ("/ /evil.example", "/"),
     ] {
-        let r = client
-            .post(app.url("/api/auth/login"))
-            .form(&[
-                ("nickname", "wanderer"),
-                ("password", "correct-horse"),
-                ("next", next),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let login = |password: &'static str| {
+            client
+                .post(app.url("/api/auth/login"))
+                .form(&[
+                    ("nickname", "wanderer"),
+                    ("password", password),
+                    ("next", next),
+                ])
+                .send()
+        };
+        let r = login("correct-horse").await.unwrap();
         assert_eq!(r.status(), 303, "next={next:?}");
         assert_eq!(r.headers()["location"], expected, "next={next:?}");
-        let failed = client
-            .post(app.url("/api/auth/login"))
-            .form(&[
-                ("nickname", "wanderer"),
-                ("password", "wrong-pass"),
-                ("next", next),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let failed = login("wrong-pass").await.unwrap();
         assert_eq!(failed.status(), 303, "a failed login with next={next:?}");
         let location = failed.headers()["location"].to_str().unwrap();
         assert!(

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::protocol::{notice::FormNotice, Nickname};
+use crate::protocol::Nickname;
 
 #[component]
 fn CredentialsForm(
@@ -12,15 +12,7 @@ fn CredentialsForm(
     submit: &'static str,
 ) -> impl IntoView {
     let query = use_query_map();
-    // Only messages this app chose, looked up by code: the query string is the
-    // attacker's to write.
-    let error = move || {
-        query
-            .read()
-            .get("error")
-            .and_then(|code| FormNotice::parse(&code))
-            .map(FormNotice::message)
-    };
+    let error = super::use_form_notice();
     let next = move || query.read().get("next").unwrap_or_else(|| "/".to_owned());
     view! {
         <section class="auth">

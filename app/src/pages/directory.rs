@@ -1,11 +1,10 @@
 //! `/`: who is live, newest first, and a form to go live.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::list_lives,
-    protocol::{notice::FormNotice, LiveStatus, LiveTitle},
+    protocol::{LiveStatus, LiveTitle},
     ViewerResource,
 };
 
@@ -13,16 +12,7 @@ use crate::{
 pub fn Directory() -> impl IntoView {
     let lives = Resource::new(|| (), |_| list_lives());
     let viewer = expect_context::<ViewerResource>();
-    let query = use_query_map();
-    // Only messages this app chose, looked up by code: the query string is the
-    // attacker's to write.
-    let error = move || {
-        query
-            .read()
-            .get("error")
-            .and_then(|code| FormNotice::parse(&code))
-            .map(FormNotice::message)
-    };
+    let error = super::use_form_notice();
 
     view! {
         <section class="directory">
