@@ -134,8 +134,17 @@ impl Config {
                 "http://localhost:3000".into(),
             ],
         };
+        // Keywords may come unquoted (shells and env files strip quotes).
         let frame_ancestors = get("FRAME_ANCESTORS")
-            .map(|s| s.trim().to_owned())
+            .map(|s| {
+                s.split_whitespace()
+                    .map(|t| match t {
+                        "none" | "self" => format!("'{t}'"),
+                        other => other.to_owned(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "'none'".into());
         if frame_ancestors.contains([';', ',', '\r', '\n']) {
@@ -416,5 +425,7 @@ mod tests {
         assert!(cfg(&[("DB_TIMEOUT_MS", "0")]).is_err());
         assert!(cfg(&[("COOKIE_SECURE", "maybe")]).is_err());
         assert!(cfg(&[("FRAME_ANCESTORS", "'self'; script-src *")]).is_err());
+        let quoted = cfg(&[("FRAME_ANCESTORS", "self https://a.example")]).unwrap();
+        assert_eq!(quoted.frame_ancestors, "'self' https://a.example");
     }
 }
