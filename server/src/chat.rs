@@ -13,8 +13,8 @@ use std::{
 };
 
 use app::protocol::{
-    ChatMessage, ChatPage, ClientId, ErrorCode, GetChat, HistoryQuery, HistoryWindow, LiveId,
-    MessageContent, NewMessage, WireError, HISTORY_DEFAULT,
+    ChatMessage, ChatPage, ClientId, GetChat, HistoryQuery, HistoryWindow, LiveId, MessageContent,
+    NewMessage, HISTORY_DEFAULT,
 };
 use bson::{oid::ObjectId, DateTime};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
@@ -24,104 +24,13 @@ use crate::{
     auth::Identity,
     metrics::Metrics,
     moderation::Moderation,
+    room::{find_live, RoomError},
     store::{
         chat::{ChatDoc, HistoryPage},
         lives::LiveDoc,
         StoreError, Stores,
     },
 };
-
-#[derive(Debug, thiserror::Error)]
-pub enum ChatError {
-    #[error("log in to chat")]
-    Unauthorized,
-    #[error("{0}")]
-    Invalid(String),
-    #[error("no such live")]
-    NotFound,
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("you are banned from this chat")]
-    Banned { until: Option<DateTime> },
-    #[error("slow mode is on")]
-    SlowMode(Duration),
-    #[error("your message contains a term that is blocked in this chat")]
-    Blocked,
-    #[error("you are sending too fast")]
-    RateLimited(Duration),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-fn wait_text(d: Duration) -> String {
-    format!("{} s", d.as_secs() + u64::from(d.subsec_millis() > 0))
-}
-
-impl ChatError {
-    /// Logs the cause of a failure that is ours, not the client's; call once,
-    /// where the error is answered.
-    pub fn log_if_internal(&self) {
-        if let ChatError::Store(e) = self {
-            tracing::error!(error = %e, "chat store failure");
-        }
-    }
-
-    /// What the client is told (a pure conversion): store failures become a
-    /// generic `unavailable`, their cause stays in the log.
-    pub fn to_wire(&self) -> WireError {
-        match self {
-            ChatError::Unauthorized => WireError::new(ErrorCode::Unauthorized, self.to_string()),
-            ChatError::Invalid(m) => WireError::new(ErrorCode::Invalid, m.clone()),
-            ChatError::NotFound => WireError::new(ErrorCode::NotFound, self.to_string()),
-            ChatError::Forbidden(m) => WireError::new(ErrorCode::Forbidden, m.clone()),
-            ChatError::Banned { until: None } => {
-                WireError::new(ErrorCode::Forbidden, self.to_string())
-            }
-            ChatError::Banned { until: Some(t) } => {
-                let at = crate::store::rfc3339(*t);
-                WireError::new(
-                    ErrorCode::Forbidden,
-                    format!("you are timed out until {} UTC", &at[11..19]),
-                )
-                .until(at)
-            }
-            ChatError::SlowMode(wait) => WireError::new(
-                ErrorCode::SlowMode,
-                format!(
-                    "slow mode is on: wait {} before your next message",
-                    wait_text(*wait)
-                ),
-            )
-            .retry_after(wait.as_millis() as u64),
-            ChatError::Blocked => WireError::new(ErrorCode::Blocked, self.to_string()),
-            ChatError::RateLimited(wait) => WireError::new(
-                ErrorCode::RateLimited,
-                format!("you are sending too fast: wait {}", wait_text(*wait)),
-            )
-            .retry_after(wait.as_millis() as u64),
-            ChatError::Store(_) => WireError::new(
-                ErrorCode::Unavailable,
-                "chat is temporarily unavailable; try again",
-            ),
-        }
-    }
-}
-
-impl From<app::protocol::Invalid> for ChatError {
-    fn from(e: app::protocol::Invalid) -> Self {
-        ChatError::Invalid(e.0)
-    }
-}
-
-/// A live by its raw id: `Invalid` when malformed, `NotFound` when absent.
-pub(crate) async fn find_live(
-    stores: &Stores,
-    raw_id: &str,
-) -> Result<(LiveId, LiveDoc), ChatError> {
-    let id = LiveId::parse(raw_id)?;
-    let live = stores.lives.get(&id).await?.ok_or(ChatError::NotFound)?;
-    Ok((id, live))
-}
 
 #[derive(Default)]
 struct RoomState {
@@ -164,9 +73,9 @@ impl ChatService {
 
     /// Runs one send to completion even if its socket goes away; refuses new ones
     /// once draining has begun.
-    pub async fn track<F: std::future::Future>(&self, send: F) -> Result<F::Output, ChatError> {
+    pub async fn track<F: std::future::Future>(&self, send: F) -> Result<F::Output, RoomError> {
         if self.in_flight.is_closed() {
-            return Err(ChatError::Store(StoreError::Unavailable(
+            return Err(RoomError::Store(StoreError::Unavailable(
                 "the server is restarting".into(),
             )));
         }
@@ -194,12 +103,12 @@ impl ChatService {
     }
 
     /// The live, or `NotFound`.
-    pub async fn live(&self, raw_id: &str) -> Result<(LiveId, LiveDoc), ChatError> {
+    pub async fn live(&self, raw_id: &str) -> Result<(LiveId, LiveDoc), RoomError> {
         find_live(&self.stores, raw_id).await
     }
 
     /// The newest page of a room's history (what a viewer sees on arrival).
-    pub async fn latest(&self, id: &LiveId) -> Result<HistoryPage, ChatError> {
+    pub async fn latest(&self, id: &LiveId) -> Result<HistoryPage, RoomError> {
         let newest = HistoryQuery {
             window: HistoryWindow::Latest,
             limit: HISTORY_DEFAULT,
@@ -217,8 +126,8 @@ impl ChatService {
         &self,
         who: Option<&Identity>,
         req: NewMessage,
-    ) -> Result<Sequenced, ChatError> {
-        let who = who.ok_or(ChatError::Unauthorized)?;
+    ) -> Result<Sequenced, RoomError> {
+        let who = who.ok_or(RoomError::Unauthorized)?;
         let content = MessageContent::parse(&req.content)?;
         let client_id = ClientId::parse(&req.client_id)?;
         let (live_id, live) = self.live(&req.live_id).await?;
@@ -292,7 +201,7 @@ impl ChatService {
         Err(StoreError::Unavailable("could not allocate a sequence number".into()).into())
     }
 
-    pub async fn history(&self, req: &GetChat) -> Result<ChatPage, ChatError> {
+    pub async fn history(&self, req: &GetChat) -> Result<ChatPage, RoomError> {
         let query = HistoryQuery::parse(req)?;
         let (live_id, _) = self.live(&req.live_id).await?;
         let page = self.stores.chat.history(&live_id, query).await?;

@@ -8,7 +8,7 @@ use axum::{
     Json,
 };
 
-use crate::{chat::ChatError, store::StoreError};
+use crate::{room::RoomError, store::StoreError};
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -78,19 +78,19 @@ impl ApiError {
     }
 }
 
-impl From<ChatError> for ApiError {
+impl From<RoomError> for ApiError {
     /// HTTP answers each error once, so its cause is logged here.
-    fn from(e: ChatError) -> Self {
+    fn from(e: RoomError) -> Self {
         e.log_if_internal();
         let status = match &e {
-            ChatError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ChatError::Invalid(_) => StatusCode::BAD_REQUEST,
-            ChatError::NotFound => StatusCode::NOT_FOUND,
-            ChatError::Forbidden(_) | ChatError::Banned { .. } | ChatError::Blocked => {
+            RoomError::Unauthorized => StatusCode::UNAUTHORIZED,
+            RoomError::Invalid(_) => StatusCode::BAD_REQUEST,
+            RoomError::NotFound => StatusCode::NOT_FOUND,
+            RoomError::Forbidden(_) | RoomError::Banned { .. } | RoomError::Blocked => {
                 StatusCode::FORBIDDEN
             }
-            ChatError::SlowMode(_) | ChatError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            ChatError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            RoomError::SlowMode(_) | RoomError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            RoomError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
         };
         Self {
             status,
@@ -102,7 +102,7 @@ impl From<ChatError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        ChatError::Store(e).into()
+        RoomError::Store(e).into()
     }
 }
 

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod moderation;
 pub mod pages;
 pub mod presence;
+pub mod room;
 pub mod routes;
 pub mod seed;
 pub mod socket;

@@ -16,11 +16,11 @@ use app::protocol::{
 };
 use bson::{oid::ObjectId, DateTime};
 
-use crate::limits::{quota, KeyedLimit};
 use crate::{
     auth::Identity,
-    chat::ChatError,
     config::Limits,
+    limits::{quota, KeyedLimit},
+    room::RoomError,
     store::{
         audit::AuditDoc,
         bans::BanDoc,
@@ -94,8 +94,8 @@ pub struct Moderation {
     slow: SlowMode,
 }
 
-fn forbidden(msg: &str) -> ChatError {
-    ChatError::Forbidden(msg.to_owned())
+fn forbidden(msg: &str) -> RoomError {
+    RoomError::Forbidden(msg.to_owned())
 }
 
 impl Moderation {
@@ -130,7 +130,7 @@ impl Moderation {
         live: &LiveDoc,
         who: &Identity,
         content: &MessageContent,
-    ) -> Result<RoomRole, ChatError> {
+    ) -> Result<RoomRole, RoomError> {
         let role = role_of(live, Some(who));
         let limiter = if role.moderates() {
             &self.mod_rate
@@ -139,7 +139,7 @@ impl Moderation {
         };
         limiter
             .check(&who.user_id)
-            .map_err(ChatError::RateLimited)?;
+            .map_err(RoomError::RateLimited)?;
         // Restrictions bind moderators too; only the streamer and admins are free.
         if role.can_be_restricted() {
             self.refuse_if_restricted(id, &who.user_id).await?;
@@ -166,7 +166,7 @@ impl Moderation {
             }
         }
         if terms::find_blocked(content.as_str(), &s.blocked_terms).is_some() {
-            return Err(ChatError::Blocked);
+            return Err(RoomError::Blocked);
         }
         if s.slow_mode_secs > 0 {
             self.slow
@@ -175,14 +175,14 @@ impl Moderation {
                     &who.user_id,
                     Duration::from_secs(s.slow_mode_secs as u64),
                 )
-                .map_err(ChatError::SlowMode)?;
+                .map_err(RoomError::SlowMode)?;
         }
         Ok(role)
     }
 
-    async fn refuse_if_restricted(&self, id: &LiveId, user_id: &str) -> Result<(), ChatError> {
+    async fn refuse_if_restricted(&self, id: &LiveId, user_id: &str) -> Result<(), RoomError> {
         match self.stores.bans.active(id, user_id).await? {
-            Some(ban) => Err(ChatError::Banned {
+            Some(ban) => Err(RoomError::Banned {
                 until: ban.until_ms.map(DateTime::from_millis),
             }),
             None => Ok(()),
@@ -190,7 +190,7 @@ impl Moderation {
     }
 
     /// `user_id`'s role in this room, admins read from their account.
-    async fn role_in(&self, live: &LiveDoc, user_id: &str) -> Result<RoomRole, ChatError> {
+    async fn role_in(&self, live: &LiveDoc, user_id: &str) -> Result<RoomRole, RoomError> {
         if user_id == live.streamer_id {
             return Ok(RoomRole::Streamer);
         }
@@ -211,7 +211,7 @@ impl Moderation {
 
     /// The one rule for acting on someone: deleting their messages, timing out,
     /// banning or unbanning them.
-    fn check_target(actor: RoomRole, target: RoomRole) -> Result<(), ChatError> {
+    fn check_target(actor: RoomRole, target: RoomRole) -> Result<(), RoomError> {
         if !actor.moderates() {
             return Err(forbidden("only moderators can do that"));
         }
@@ -225,12 +225,12 @@ impl Moderation {
         Ok(())
     }
 
-    async fn live(&self, raw: &str) -> Result<(LiveId, LiveDoc), ChatError> {
-        crate::chat::find_live(&self.stores, raw).await
+    async fn live(&self, raw: &str) -> Result<(LiveId, LiveDoc), RoomError> {
+        crate::room::find_live(&self.stores, raw).await
     }
 
     /// The nickname to show for a user id: their account, else their last message.
-    async fn nickname_of(&self, id: &LiveId, user_id: &str) -> Result<Option<String>, ChatError> {
+    async fn nickname_of(&self, id: &LiveId, user_id: &str) -> Result<Option<String>, RoomError> {
         if let Some(u) = self.stores.users.find_by_id(user_id).await? {
             return Ok(Some(u.nickname));
         }
@@ -246,8 +246,8 @@ impl Moderation {
         &self,
         who: Option<&Identity>,
         action: ModAction,
-    ) -> Result<Outcome, ChatError> {
-        let who = who.ok_or(ChatError::Unauthorized)?;
+    ) -> Result<Outcome, RoomError> {
+        let who = who.ok_or(RoomError::Unauthorized)?;
         let (id, live) = self.live(action.live_id()).await?;
         let role = role_of(&live, Some(who));
         if role.moderates() && role.can_be_restricted() {
@@ -282,7 +282,7 @@ impl Moderation {
                     .get(&id, &a.message_id)
                     .await?
                     .filter(|m| m.deleted_at_ms.is_none())
-                    .ok_or(ChatError::NotFound)?;
+                    .ok_or(RoomError::NotFound)?;
                 let own = msg.user_id == who.user_id;
                 if !own {
                     if !role.moderates() {
@@ -314,7 +314,7 @@ impl Moderation {
             }
             ModAction::Timeout(a) => {
                 if !(TIMEOUT_MIN_SECS..=TIMEOUT_MAX_SECS).contains(&a.seconds) {
-                    return Err(ChatError::Invalid(format!(
+                    return Err(RoomError::Invalid(format!(
                         "a timeout lasts {TIMEOUT_MIN_SECS} s to {TIMEOUT_MAX_SECS} s"
                     )));
                 }
@@ -359,7 +359,7 @@ impl Moderation {
                 }
                 Self::check_target(role, self.role_in(&live, &a.user_id).await?)?;
                 if !self.stores.bans.remove(&id, &a.user_id).await? {
-                    return Err(ChatError::NotFound);
+                    return Err(RoomError::NotFound);
                 }
                 audit.action = "unban".into();
                 audit.target_nickname = self.nickname_of(&id, &a.user_id).await?;
@@ -379,10 +379,10 @@ impl Moderation {
                     .users
                     .find_by_nickname(&nick)
                     .await?
-                    .ok_or_else(|| ChatError::Invalid(format!("no user called {}", a.nickname)))?;
+                    .ok_or_else(|| RoomError::Invalid(format!("no user called {}", a.nickname)))?;
                 let user_id = user.id.to_hex();
                 if user_id == live.streamer_id {
-                    return Err(ChatError::Invalid("the streamer already moderates".into()));
+                    return Err(RoomError::Invalid("the streamer already moderates".into()));
                 }
                 self.stores
                     .lives
@@ -405,7 +405,7 @@ impl Moderation {
                     .iter()
                     .find(|m| m.nickname.eq_ignore_ascii_case(a.nickname.trim()))
                     .ok_or_else(|| {
-                        ChatError::Invalid(format!("{} is not a moderator", a.nickname))
+                        RoomError::Invalid(format!("{} is not a moderator", a.nickname))
                     })?;
                 self.stores.lives.remove_moderator(&id, &m.user_id).await?;
                 audit.action = "remove_moderator".into();
@@ -421,20 +421,20 @@ impl Moderation {
                 let mut changes = Vec::new();
                 if let Some(secs) = a.slow_mode_secs {
                     if secs > 3600 {
-                        return Err(ChatError::Invalid("slow mode is 0 to 3600 seconds".into()));
+                        return Err(RoomError::Invalid("slow mode is 0 to 3600 seconds".into()));
                     }
                     s.slow_mode_secs = secs.into();
                     changes.push(format!("slow mode {secs} s"));
                 }
                 if let Some(mins) = a.min_account_age_mins {
                     if mins > 60 * 24 * 90 {
-                        return Err(ChatError::Invalid("account age is at most 90 days".into()));
+                        return Err(RoomError::Invalid("account age is at most 90 days".into()));
                     }
                     s.min_account_age_mins = mins.into();
                     changes.push(format!("accounts older than {mins} min"));
                 }
                 if let Some(list) = a.blocked_terms {
-                    s.blocked_terms = terms::normalise_list(&list).map_err(ChatError::Invalid)?;
+                    s.blocked_terms = terms::normalise_list(&list).map_err(RoomError::Invalid)?;
                     changes.push(format!("{} blocked terms", s.blocked_terms.len()));
                 }
                 self.stores.lives.set_settings(&id, &s).await?;
@@ -464,12 +464,12 @@ impl Moderation {
         until_ms: Option<i64>,
         remove_messages: bool,
         audit: &mut AuditDoc,
-    ) -> Result<Vec<String>, ChatError> {
+    ) -> Result<Vec<String>, RoomError> {
         if !role.moderates() {
             return Err(forbidden("only moderators can time out or ban"));
         }
         if target == who.user_id {
-            return Err(ChatError::Invalid("you cannot ban yourself".into()));
+            return Err(RoomError::Invalid("you cannot ban yourself".into()));
         }
         let target_role = self.role_in(live, target).await?;
         Self::check_target(role, target_role)?;
@@ -493,7 +493,7 @@ impl Moderation {
             None => self.stores.bans.put(&ban).await?,
             Some(_) => {
                 if !self.stores.bans.put_timeout(&ban).await? {
-                    return Err(ChatError::Invalid(
+                    return Err(RoomError::Invalid(
                         "they are already restricted for longer; unban them first to shorten it"
                             .into(),
                     ));
@@ -517,7 +517,7 @@ impl Moderation {
         &self,
         who: Option<&Identity>,
         raw: &str,
-    ) -> Result<ModerationState, ChatError> {
+    ) -> Result<ModerationState, RoomError> {
         let (id, live) = self.live(raw).await?;
         if !role_of(&live, who).moderates() {
             return Err(forbidden("only moderators see the moderation panel"));
@@ -544,7 +544,7 @@ impl Moderation {
         &self,
         who: Option<&Identity>,
         raw: &str,
-    ) -> Result<Vec<app::protocol::moderation::AuditEntry>, ChatError> {
+    ) -> Result<Vec<app::protocol::moderation::AuditEntry>, RoomError> {
         let (id, live) = self.live(raw).await?;
         if role_of(&live, who) < RoomRole::Streamer {
             return Err(forbidden("only the streamer reads the audit log"));

@@ -11,9 +11,9 @@ use app::{
 };
 
 use crate::{
-    chat::ChatError,
     moderation::{public_settings, role_of},
     presence::viewer_count,
+    room::RoomError,
     routes::lives::directory,
     state::AppState,
 };
@@ -44,10 +44,10 @@ impl PageBackend for Pages {
                 .auth
                 .identify(&headers)
                 .await
-                .map_err(|e| crate::error::ApiError::from(ChatError::Store(e)).error)?;
+                .map_err(|e| crate::error::ApiError::from(RoomError::Store(e)).error)?;
             let (id, live) = match state.chat.live(&id).await {
                 Ok(found) => found,
-                Err(ChatError::NotFound | ChatError::Invalid(_)) => return Ok(None),
+                Err(RoomError::NotFound | RoomError::Invalid(_)) => return Ok(None),
                 Err(e) => return Err(crate::error::ApiError::from(e).error),
             };
             let page = state

@@ -23,10 +23,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     auth::{cookie_token, Authenticator, Identity},
-    chat::{ChatError, ChatService},
+    chat::ChatService,
     limits::{ClientLimits, EventBudget},
     moderation::{public_settings, role_of},
     presence::{viewer_count, Presence},
+    room::RoomError,
 };
 
 pub use moderation::publish;
@@ -43,8 +44,8 @@ pub struct Session {
 
 impl Session {
     /// Every event costs one unit of the socket's budget.
-    pub fn spend(&self) -> Result<(), ChatError> {
-        self.budget.spend().map_err(ChatError::RateLimited)
+    pub fn spend(&self) -> Result<(), RoomError> {
+        self.budget.spend().map_err(RoomError::RateLimited)
     }
 }
 
@@ -139,11 +140,11 @@ async fn prepare(
 
 async fn on_connect() {}
 
-pub(crate) fn bad_payload(e: ParserError) -> ChatError {
-    ChatError::Invalid(format!("malformed payload: {e}"))
+pub(crate) fn bad_payload(e: ParserError) -> RoomError {
+    RoomError::Invalid(format!("malformed payload: {e}"))
 }
 
-pub(crate) fn reply<T: Serialize>(ack: AckSender, result: Result<T, ChatError>) {
+pub(crate) fn reply<T: Serialize>(ack: AckSender, result: Result<T, RoomError>) {
     let ack_value: Ack<T> = result
         .map_err(|e| {
             e.log_if_internal();
@@ -180,7 +181,7 @@ async fn enter_room(
         let room = room_of(&id);
         let already_in = socket.rooms().contains(&room.clone().into());
         if !already_in && live_rooms(&socket) >= limits.rooms_per_socket {
-            return Err(ChatError::Forbidden(format!(
+            return Err(RoomError::Forbidden(format!(
                 "a connection may be in at most {} rooms; leave one first",
                 limits.rooms_per_socket
             )));
@@ -256,7 +257,7 @@ async fn new_message(
             message: stored.message.clone(),
         })
     };
-    let result: Result<MessageStored, ChatError> = chat.track(send).await.and_then(|r| r);
+    let result: Result<MessageStored, RoomError> = chat.track(send).await.and_then(|r| r);
     if let Err(e) = &result {
         chat.metrics()
             .rejected
