@@ -6,6 +6,10 @@
 //! senders race. The unique indexes on (liveId, seq) and (liveId, userId, clientId)
 //! make the database the final judge of order and of duplicates.
 
+mod send_order;
+
+pub use send_order::{SendOrder, SendTurn};
+
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -121,12 +125,16 @@ impl ChatService {
         rooms.entry(id.clone()).or_default().clone()
     }
 
-    /// Stores a message from `who` and returns it with the room's turn.
+    /// Stores a message from `who` and returns it with the room's turn. `order`
+    /// is the message's place among its sender's sends: it waits for the earlier
+    /// ones and lets the next go once it holds the room's turn.
     pub async fn post(
         &self,
         who: Option<&Identity>,
         req: NewMessage,
+        order: SendTurn,
     ) -> Result<Sequenced, RoomError> {
+        order.wait().await;
         let who = who.ok_or(RoomError::Unauthorized)?;
         let content = MessageContent::parse(&req.content)?;
         let client_id = ClientId::parse(&req.client_id)?;
@@ -137,6 +145,7 @@ impl ChatService {
             .await?;
 
         let mut turn = self.room(&live_id).lock_owned().await;
+        drop(order);
         for _ in 0..INSERT_ATTEMPTS {
             let last = match turn.last_seq {
                 Some(s) => s,

@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     auth::{cookie_token, Authenticator, Identity},
-    chat::ChatService,
+    chat::{ChatService, SendOrder, SendTurn},
     limits::{ClientLimits, EventBudget},
     moderation::{public_settings, role_of},
     presence::{viewer_count, Presence},
@@ -38,6 +38,8 @@ pub use moderation::publish;
 pub struct Session {
     pub who: Option<Identity>,
     budget: Arc<EventBudget>,
+    /// The order of this socket's sends, kept through to their seqs.
+    sends: Arc<SendOrder>,
     /// Cancels the task that disconnects the socket when its token expires.
     expiry: CancellationToken,
 }
@@ -126,6 +128,7 @@ async fn prepare(
     socket.extensions.insert(Session {
         who: identity,
         budget: Arc::new(limits.event_budget()),
+        sends: Arc::default(),
         expiry,
     });
     moderation::register(&socket);
@@ -236,18 +239,32 @@ async fn leave_room(
     reply(ack, result);
 }
 
-async fn new_message(
+/// Not an `async fn`: socketioxide calls it synchronously as each packet arrives
+/// and then spawns the future, so the ticket taken here keeps arrival order.
+fn new_message(
     io: SocketIo,
     TryData(req): TryData<NewMessage>,
     ack: AckSender,
     State(chat): State<ChatService>,
     Extension(session): Extension<Session>,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
+    let order = session.sends.ticket();
+    send_message(io, req, ack, chat, session, order)
+}
+
+async fn send_message(
+    io: SocketIo,
+    req: Result<NewMessage, ParserError>,
+    ack: AckSender,
+    chat: ChatService,
+    session: Session,
+    order: SendTurn,
 ) {
     let started = Instant::now();
     let send = async {
         session.spend()?;
         let req = req.map_err(bad_payload)?;
-        let stored = chat.post(session.who.as_ref(), req).await?;
+        let stored = chat.post(session.who.as_ref(), req, order).await?;
         if stored.fresh {
             let id = LiveId::parse(&stored.message.live_id)?;
             // Still holding the room's turn: broadcasts leave in seq order.

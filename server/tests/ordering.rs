@@ -103,3 +103,36 @@ async fn the_sequence_continues_after_a_restart() {
     assert_eq!(again["message"]["seq"], 2);
     assert_eq!(app.stored(&live).await.len(), 4);
 }
+
+/// One socket's messages get seqs in the order it sent them, even when it sends
+/// 100 without waiting for a single ack, and others send at the same time.
+#[tokio::test]
+async fn one_socket_s_unacked_sends_keep_their_order() {
+    let app = TestApp::spawn().await;
+    let (live, token) = app.live_with_streamer().await;
+    let other_token = app.signup("rival").await;
+    let sender = app.socket(Some(&token)).await;
+    let rival = app.socket(Some(&other_token)).await;
+    sender.enter(&live).await;
+    rival.enter(&live).await;
+
+    // All frames leave before any ack can come back (emit_ack writes the frame
+    // when first polled, in order).
+    let (sender, rival, live) = (&sender, &rival, &live);
+    let sends = join_all(
+        (0..100).map(|j| async move { sender.say(live, &format!("m{j}"), &format!("o{j}")).await }),
+    );
+    let noise =
+        join_all((0..30).map(|j| async move { rival.say(live, "noise", &format!("r{j}")).await }));
+    let (acks, _) = tokio::join!(sends, noise);
+    let seqs: Vec<u64> = acks
+        .iter()
+        .map(|a| {
+            assert_eq!(a["ok"], true, "{a}");
+            a["message"]["seq"].as_u64().unwrap()
+        })
+        .collect();
+    let mut sorted = seqs.clone();
+    sorted.sort();
+    assert_eq!(seqs, sorted, "seqs in the order the socket sent them");
+}
