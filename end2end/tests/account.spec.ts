@@ -47,6 +47,8 @@ test('the directory lists lives with their viewers', async ({ server, page, brow
   const watcher = await browser.newPage();
   await watcher.goto(`${server.url}/live/${live.id}`);
   await expect(watcher.getByTestId('connection')).toHaveAttribute('data-state', 'connected');
+  // Connected is not yet entered: the count shows once enter_room is acked.
+  await expect(watcher.getByTestId('viewer-count')).toHaveText('1 watching');
 
   await page.goto(server.url);
   const card = page.locator('.live-card', { hasText: 'Watched' });
