@@ -193,14 +193,11 @@ async fn without_a_configured_secret_development_uses_its_own_random_one() {
         published,
         json!({"sub": "x1", "nickname": "mallory", "exp": now() + 600, "role": "admin"}),
     );
-    let me = app
-        .http
-        .get(app.url("/api/me"))
-        .bearer_auth(&forged)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(me.status(), 401, "a token signed with the published secret");
+    assert_eq!(
+        app.me_status(&forged).await,
+        401,
+        "a token signed with the published secret"
+    );
     let (live, token) = app.live_with_streamer().await;
     let s = app.socket(Some(&forged)).await;
     assert_eq!(s.enter(&live).await["role"], "guest");
@@ -258,15 +255,7 @@ async fn issuer_audience_and_not_before_are_checked() {
     .await;
     let me = |token: String| {
         let app = &app;
-        async move {
-            app.http
-                .get(app.url("/api/me"))
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }
+        async move { app.me_status(&token).await }
     };
     let base = json!({"sub": "ext-2", "nickname": "ext", "exp": now() + 600});
     let with = |extra: Value| {
@@ -327,15 +316,7 @@ async fn logging_out_everywhere_and_changing_the_password_revoke_old_tokens() {
     socket.enter(&live).await;
     let status = |token: String| {
         let app = &app;
-        async move {
-            app.http
-                .get(app.url("/api/me"))
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }
+        async move { app.me_status(&token).await }
     };
     assert_eq!(status(old.clone()).await, 200);
 

@@ -356,6 +356,18 @@ impl TestApp {
         assert_eq!(r.matched_count, 1, "no account {nickname}");
     }
 
+    /// The status `/api/me` answers for a bearer token (200 = signed in).
+    pub async fn me_status(&self, token: &str) -> u16 {
+        self.http
+            .get(self.url("/api/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
     /// Whether any log line contains `needle`.
     pub fn logged(&self, needle: &str) -> bool {
         self.logs.lock().unwrap().iter().any(|l| l.contains(needle))
