@@ -17,6 +17,9 @@ pub struct LivePageData {
     /// The newest messages, oldest first.
     pub history: Vec<ChatMessage>,
     pub has_older: bool,
+    /// The newest seq the history accounts for (deleted ones included).
+    #[serde(default)]
+    pub last_seq: u64,
     /// The viewer's role in this room.
     pub role: RoomRole,
     pub settings: PublicRoomSettings,

@@ -26,16 +26,27 @@ pub struct ChatLog {
     outgoing: Vec<Outgoing>,
     /// Older messages exist on the server before the first one held.
     pub has_older: bool,
+    /// The newest seq the server has accounted for (held, or deleted): a live
+    /// message beyond the next one means some were lost on the way.
+    accounted: u64,
 }
 
 impl ChatLog {
-    pub fn new(history: Vec<ChatMessage>, has_older: bool) -> Self {
+    /// `last_seq`: the newest seq the history accounts for (deleted ones count).
+    pub fn new(history: Vec<ChatMessage>, has_older: bool, last_seq: u64) -> Self {
         let mut log = Self {
             has_older,
+            accounted: last_seq,
             ..Self::default()
         };
         log.merge(history);
         log
+    }
+
+    /// Records that the server accounted for every seq up to `seq` (a history
+    /// answer's `lastSeq`): seqs not held up to it were deleted, not lost.
+    pub fn account_through(&mut self, seq: u64) {
+        self.accounted = self.accounted.max(seq);
     }
 
     pub fn messages(&self) -> &[ChatMessage] {
@@ -46,9 +57,14 @@ impl ChatLog {
         &self.outgoing
     }
 
-    /// The highest `seq` held (0 when none): the catch-up point after a reconnect.
+    /// The highest `seq` accounted for (held or known deleted; 0 when none): the
+    /// catch-up point after a reconnect.
     pub fn last_seq(&self) -> u64 {
-        self.messages.last().map(|m| m.seq).unwrap_or(0)
+        self.messages
+            .last()
+            .map(|m| m.seq)
+            .unwrap_or(0)
+            .max(self.accounted)
     }
 
     pub fn first_seq(&self) -> Option<u64> {
@@ -105,9 +121,11 @@ impl ChatLog {
         n
     }
 
-    /// Drops a deleted message.
+    /// Drops a deleted message (its seq stays accounted for).
     pub fn remove(&mut self, id: &str) {
+        let last = self.last_seq();
         self.messages.retain(|m| m.id != id);
+        self.accounted = last;
     }
 
     pub fn push_outgoing(&mut self, client_id: String, content: String) {
@@ -172,7 +190,7 @@ mod tests {
 
     #[test]
     fn merge_orders_and_deduplicates() {
-        let mut log = ChatLog::new(vec![msg(1, "a"), msg(2, "b")], false);
+        let mut log = ChatLog::new(vec![msg(1, "a"), msg(2, "b")], false, 2);
         assert_eq!(log.merge(vec![msg(4, "d"), msg(3, "c"), msg(2, "b")]), 2);
         assert_eq!(seqs(&log), vec![1, 2, 3, 4]);
         assert_eq!(log.last_seq(), 4);
@@ -180,11 +198,25 @@ mod tests {
 
     #[test]
     fn detects_gaps() {
-        let log = ChatLog::new(vec![msg(1, "a"), msg(2, "b")], false);
+        let log = ChatLog::new(vec![msg(1, "a"), msg(2, "b")], false, 2);
         assert!(!log.has_gap_before(3));
         assert!(log.has_gap_before(5));
         assert!(!ChatLog::default().has_gap_before(1));
         assert!(ChatLog::default().has_gap_before(2));
+    }
+
+    #[test]
+    fn deletions_are_not_gaps() {
+        // History of 1..=4 where 3 and 5 were deleted: the server says it
+        // accounted through 5, so 6 is next and nothing was lost.
+        let mut log = ChatLog::new(vec![msg(1, "a"), msg(2, "b"), msg(4, "d")], false, 5);
+        assert!(!log.has_gap_before(6));
+        assert!(log.has_gap_before(7));
+        // Deleting the newest message held does not make the next one look late.
+        log.merge(vec![msg(6, "f")]);
+        log.remove("id6");
+        assert_eq!(log.last_seq(), 6);
+        assert!(!log.has_gap_before(7));
     }
 
     #[test]
@@ -204,7 +236,7 @@ mod tests {
 
     #[test]
     fn older_pages_prepend() {
-        let mut log = ChatLog::new(vec![msg(5, "e"), msg(6, "f")], true);
+        let mut log = ChatLog::new(vec![msg(5, "e"), msg(6, "f")], true, 6);
         log.merge_older(vec![msg(3, "c"), msg(4, "d"), msg(5, "e")], false);
         assert_eq!(seqs(&log), vec![3, 4, 5, 6]);
         assert!(!log.has_older);

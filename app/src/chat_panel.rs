@@ -39,6 +39,8 @@ pub fn ChatPanel(
     live_id: String,
     history: Vec<ChatMessage>,
     has_older: bool,
+    /// The newest seq `history` accounts for (deleted ones included).
+    last_seq: u64,
     viewer: Option<Viewer>,
     viewers: u64,
     role: RoomRole,
@@ -46,7 +48,7 @@ pub fn ChatPanel(
 ) -> impl IntoView {
     let chat = Chat {
         live_id: StoredValue::new(live_id.clone()),
-        log: RwSignal::new(ChatLog::new(history, has_older)),
+        log: RwSignal::new(ChatLog::new(history, has_older, last_seq)),
         viewers: RwSignal::new(viewers),
         conn: RwSignal::new(Conn::Connecting),
         unseen: RwSignal::new(0),

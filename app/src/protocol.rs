@@ -18,6 +18,9 @@ pub mod events {
     pub const GET_CHAT: &str = "get_all_chat_by_liveId";
     /// Server -> client.
     pub const SENDING_MESSAGE: &str = "sending_message";
+    /// Server -> client, to sockets that entered with `batch: true`: a busy
+    /// room's messages, in seq order, at most one frame per 50 ms.
+    pub const SENDING_MESSAGES: &str = "sending_messages";
     pub const VIEWER_COUNT: &str = "viewer_count";
 }
 
@@ -47,12 +50,20 @@ pub struct ChatMessage {
 #[serde(rename_all = "camelCase")]
 pub struct EnterRoom {
     pub live_id: String,
+    /// Receive this room's messages as `sending_messages` batches instead of one
+    /// `sending_message` event each.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub batch: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RoomEntered {
     pub history: Vec<ChatMessage>,
+    /// The newest seq this answer accounts for: every seq up to it that is not in
+    /// `history` (and not older than its first message) was deleted.
+    #[serde(default)]
+    pub last_seq: u64,
     pub viewers: u64,
     /// What this socket's user may do here.
     pub role: moderation::RoomRole,
@@ -97,6 +108,9 @@ pub struct ChatPage {
     /// Oldest first.
     pub messages: Vec<ChatMessage>,
     pub has_more: bool,
+    /// The newest seq this page accounts for (see `RoomEntered::last_seq`).
+    #[serde(default)]
+    pub last_seq: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

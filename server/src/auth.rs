@@ -57,6 +57,9 @@ pub struct Identity {
     pub user_id: String,
     pub nickname: String,
     pub role: Option<String>,
+    /// When the account was created (epoch ms); `None` for accounts of another
+    /// issuer, whose age we cannot see.
+    pub created_at_ms: Option<i64>,
 }
 
 impl Identity {
@@ -204,6 +207,7 @@ impl Authenticator {
                 user_id: claims.sub,
                 nickname: claims.nickname.trim().to_owned(),
                 role: token_role,
+                created_at_ms: None,
             },
         };
         Ok(Some(SignedIn {
@@ -271,6 +275,7 @@ mod tests {
             user_id: "u1".into(),
             nickname: "alice".into(),
             role: None,
+            created_at_ms: None,
         }
     }
 

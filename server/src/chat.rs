@@ -1,89 +1,79 @@
-//! Posting and reading chat: validation, per-room sequencing and idempotency.
-//!
-//! Each room has one turn (an async mutex). A send takes the turn, stores the
-//! message with the next `seq`, and the caller broadcasts it before giving the turn
-//! back, so every viewer receives a room's messages in `seq` order however many
-//! senders race. The unique indexes on (liveId, seq) and (liveId, userId, clientId)
-//! make the database the final judge of order and of duplicates.
+//! Posting and reading chat, and moderating it: validation at the edge, then the
+//! room engine (ordering, group commit, fan-out, recent history) and the
+//! moderation service, kept in step with each other.
 
-mod send_order;
+use std::{sync::Arc, time::Duration};
 
-pub use send_order::{SendOrder, SendTurn};
-
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
-
-use app::protocol::{
-    ChatMessage, ChatPage, ClientId, GetChat, HistoryQuery, HistoryWindow, LiveId, MessageContent,
-    NewMessage, HISTORY_DEFAULT,
-};
-use bson::{oid::ObjectId, DateTime};
-use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
+use app::protocol::{ChatPage, GetChat, HistoryQuery, LiveId, NewMessage};
+use socketioxide::SocketIo;
 use tokio_util::task::TaskTracker;
 
 use crate::{
     auth::Identity,
+    config::RoomsConfig,
     metrics::Metrics,
-    moderation::Moderation,
+    moderation::{ModAction, Moderation, Outcome},
+    presence::Presence,
     room::{find_live, RoomError},
-    store::{
-        chat::{ChatDoc, HistoryPage},
-        lives::LiveDoc,
-        StoreError, Stores,
-    },
+    room_engine::{Admitted, Rooms, Snapshot},
+    store::{lives::LiveDoc, Stores},
 };
-
-#[derive(Default)]
-struct RoomState {
-    /// The last stored `seq`; `None` until read from the database, and again after
-    /// a write whose outcome is unknown.
-    last_seq: Option<u64>,
-}
-
-/// A stored message, and the room's turn. Broadcast `message` (when `fresh`)
-/// before dropping this, so the room's order holds.
-pub struct Sequenced {
-    pub message: ChatMessage,
-    /// False when this was a retry of an already stored message.
-    pub fresh: bool,
-    _turn: OwnedMutexGuard<RoomState>,
-}
-
-const INSERT_ATTEMPTS: usize = 3;
 
 #[derive(Clone)]
 pub struct ChatService {
     stores: Stores,
     moderation: Arc<Moderation>,
     metrics: Arc<Metrics>,
-    rooms: Arc<Mutex<HashMap<LiveId, Arc<AsyncMutex<RoomState>>>>>,
-    /// Sends being stored and acked; a graceful shutdown waits for them.
+    rooms: Rooms,
+    /// Sends admitted and not yet answered; a graceful shutdown waits for them.
     in_flight: TaskTracker,
 }
 
 impl ChatService {
-    pub fn new(stores: Stores, moderation: Moderation, metrics: Arc<Metrics>) -> Self {
+    pub fn new(
+        stores: Stores,
+        moderation: Moderation,
+        metrics: Arc<Metrics>,
+        presence: Presence,
+        config: RoomsConfig,
+    ) -> Self {
+        let moderation = Arc::new(moderation);
         Self {
+            rooms: Rooms::new(
+                stores.clone(),
+                moderation.clone(),
+                metrics.clone(),
+                presence,
+                config,
+            ),
             stores,
-            moderation: Arc::new(moderation),
+            moderation,
             metrics,
-            rooms: Default::default(),
             in_flight: TaskTracker::new(),
         }
     }
 
-    /// Runs one send to completion even if its socket goes away; refuses new ones
-    /// once draining has begun.
-    pub async fn track<F: std::future::Future>(&self, send: F) -> Result<F::Output, RoomError> {
+    /// The socket.io server rooms fan out on.
+    pub fn attach(&self, io: SocketIo) {
+        self.rooms.attach(io);
+    }
+
+    /// Admits a send into its room, in call order (call synchronously as sends
+    /// arrive). Refused once draining has begun.
+    pub fn admit(&self, who: Option<&Identity>, req: NewMessage) -> Result<Admitted, RoomError> {
         if self.in_flight.is_closed() {
-            return Err(RoomError::Store(StoreError::Unavailable(
-                "the server is restarting".into(),
-            )));
+            return Err(RoomError::Busy(
+                "the server is restarting; try again",
+                Duration::from_secs(1),
+            ));
         }
-        Ok(self.in_flight.track_future(send).await)
+        let who = who.ok_or(RoomError::Unauthorized)?;
+        self.rooms.admit(who, req)
+    }
+
+    /// Runs one send's answer to completion even if its socket goes away.
+    pub async fn track<F: std::future::Future>(&self, send: F) -> F::Output {
+        self.in_flight.track_future(send).await
     }
 
     /// Stops taking sends and waits (up to `limit`) for those in flight.
@@ -106,117 +96,50 @@ impl ChatService {
         &self.metrics
     }
 
-    /// The live, or `NotFound`.
+    /// The live, or `NotFound` (read from the database).
     pub async fn live(&self, raw_id: &str) -> Result<(LiveId, LiveDoc), RoomError> {
         find_live(&self.stores, raw_id).await
     }
 
-    /// The newest page of a room's history (what a viewer sees on arrival).
-    pub async fn latest(&self, id: &LiveId) -> Result<HistoryPage, RoomError> {
-        let newest = HistoryQuery {
-            window: HistoryWindow::Latest,
-            limit: HISTORY_DEFAULT,
-        };
-        Ok(self.stores.chat.history(id, newest).await?)
+    /// Loads a room into memory (if it is not there yet): `NotFound` when there is
+    /// no such live.
+    pub async fn open(&self, id: &LiveId) -> Result<(), RoomError> {
+        self.rooms.open(id).await
     }
 
-    fn room(&self, id: &LiveId) -> Arc<AsyncMutex<RoomState>> {
-        let mut rooms = self.rooms.lock().expect("room map poisoned");
-        rooms.entry(id.clone()).or_default().clone()
-    }
-
-    /// Stores a message from `who` and returns it with the room's turn. `order`
-    /// is the message's place among its sender's sends: it waits for the earlier
-    /// ones and lets the next go once it holds the room's turn.
-    pub async fn post(
-        &self,
-        who: Option<&Identity>,
-        req: NewMessage,
-        order: SendTurn,
-    ) -> Result<Sequenced, RoomError> {
-        order.wait().await;
-        let who = who.ok_or(RoomError::Unauthorized)?;
-        let content = MessageContent::parse(&req.content)?;
-        let client_id = ClientId::parse(&req.client_id)?;
-        let (live_id, live) = self.live(&req.live_id).await?;
-        let role = self
-            .moderation
-            .check_send(&live_id, &live, who, &content)
-            .await?;
-
-        let mut turn = self.room(&live_id).lock_owned().await;
-        drop(order);
-        for _ in 0..INSERT_ATTEMPTS {
-            let last = match turn.last_seq {
-                Some(s) => s,
-                None => {
-                    let s = self.stores.chat.last_seq(&live_id).await?;
-                    turn.last_seq = Some(s);
-                    s
-                }
-            };
-            let now = DateTime::now();
-            let doc = ChatDoc {
-                id: ObjectId::new(),
-                live_id: live_id.as_str().to_owned(),
-                seq: (last + 1) as i64,
-                user_id: who.user_id.clone(),
-                nickname: who.nickname.clone(),
-                content: content.as_str().to_owned(),
-                client_id: client_id.as_str().to_owned(),
-                badge: role.badge(),
-                created_at: now,
-                updated_at: now,
-                deleted_at_ms: None,
-                deleted_by: None,
-            };
-            let timer = self.metrics.store_seconds.start_timer();
-            let inserted = self.stores.chat.insert(&doc).await;
-            timer.observe_duration();
-            match inserted {
-                Ok(()) => {
-                    self.metrics.stored.inc();
-                    turn.last_seq = Some(last + 1);
-                    return Ok(Sequenced {
-                        message: doc.to_message(),
-                        fresh: true,
-                        _turn: turn,
-                    });
-                }
-                Err(StoreError::Duplicate(_)) => {
-                    // Either this clientId was already stored (a retry), or another
-                    // writer took this seq: tell them apart by looking.
-                    if let Some(original) = self
-                        .stores
-                        .chat
-                        .find_by_client_id(&live_id, &who.user_id, client_id.as_str())
-                        .await?
-                    {
-                        return Ok(Sequenced {
-                            message: original.to_message(),
-                            fresh: false,
-                            _turn: turn,
-                        });
-                    }
-                    turn.last_seq = None;
-                }
-                Err(e) => {
-                    // The write may or may not have landed: re-read the seq next time.
-                    turn.last_seq = None;
-                    return Err(e.into());
-                }
-            }
-        }
-        Err(StoreError::Unavailable("could not allocate a sequence number".into()).into())
+    /// The room as someone arriving sees it, from memory once the room is loaded.
+    pub async fn snapshot(&self, raw_id: &str) -> Result<Snapshot, RoomError> {
+        self.rooms.snapshot(raw_id).await
     }
 
     pub async fn history(&self, req: &GetChat) -> Result<ChatPage, RoomError> {
         let query = HistoryQuery::parse(req)?;
-        let (live_id, _) = self.live(&req.live_id).await?;
-        let page = self.stores.chat.history(&live_id, query).await?;
+        let id = LiveId::parse(&req.live_id)?;
+        let page = self.rooms.history(&id, query).await?;
         Ok(ChatPage {
             messages: page.messages,
             has_more: page.has_more,
+            last_seq: page.last_seq,
         })
+    }
+
+    /// Carries out a moderator action and brings the room's memory in line with
+    /// it before answering, so later sends are checked against the new rules.
+    pub async fn moderate(
+        &self,
+        who: Option<&Identity>,
+        action: ModAction,
+    ) -> Result<Outcome, RoomError> {
+        let outcome = self.moderation.act(who, action).await?;
+        if let Ok(id) = LiveId::parse(&outcome.live_id) {
+            self.rooms.deleted(&id, &outcome.deleted);
+            self.rooms.refresh(&id).await;
+        }
+        Ok(outcome)
+    }
+
+    /// After a write to the live itself (e.g. it ended).
+    pub async fn live_changed(&self, id: &LiveId) {
+        self.rooms.refresh(id).await;
     }
 }

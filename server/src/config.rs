@@ -36,6 +36,23 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Where development keeps state it generates (its random JWT secret).
     pub data_dir: PathBuf,
+    pub rooms: RoomsConfig,
+}
+
+/// How each room's writer admits and batches sends.
+#[derive(Clone, Debug)]
+pub struct RoomsConfig {
+    /// Sends one room may hold waiting to be stored; beyond it a send is refused
+    /// at once (`unavailable` with `retryAfterMs`).
+    pub queue_max: usize,
+    /// No send is acked later than this after it arrived: a send not stored by
+    /// then is answered `unavailable` (resending its clientId is safe).
+    pub ack_deadline: Duration,
+    /// Most messages stored with one `insert_many`.
+    pub batch_max: usize,
+    /// How often a busy room sends `sending_messages` to sockets that asked for
+    /// batches.
+    pub batch_every: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -207,6 +224,14 @@ impl Config {
             trusted_proxy_hops,
             metrics_token: get("METRICS_TOKEN").filter(|t| !t.is_empty()),
             data_dir,
+            rooms: RoomsConfig {
+                queue_max: parse_num(&get, "ROOM_QUEUE_MAX", 1000)?.max(1) as usize,
+                ack_deadline: Duration::from_millis(
+                    parse_num(&get, "ACK_DEADLINE_MS", 2000)?.max(100),
+                ),
+                batch_max: parse_num(&get, "ROOM_BATCH_MAX", 256)?.clamp(1, 10_000) as usize,
+                batch_every: Duration::from_millis(parse_num(&get, "BATCH_EVERY_MS", 50)?.max(1)),
+            },
         };
         if prod {
             config.refuse_unsafe_production()?;

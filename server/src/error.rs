@@ -90,7 +90,7 @@ impl From<RoomError> for ApiError {
                 StatusCode::FORBIDDEN
             }
             RoomError::SlowMode(_) | RoomError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            RoomError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            RoomError::Store(_) | RoomError::Busy(..) => StatusCode::SERVICE_UNAVAILABLE,
         };
         Self {
             status,

@@ -15,6 +15,7 @@ pub mod moderation;
 pub mod pages;
 pub mod presence;
 pub mod room;
+pub mod room_engine;
 pub mod routes;
 pub mod seed;
 pub mod socket;
@@ -58,12 +59,14 @@ pub async fn build(
     }
     let health = Health::watch(stores.clone());
     let auth = Authenticator::new(&config.jwt, stores.users.clone(), config.cookie_secure);
+    let presence = Presence::default();
     let chat = ChatService::new(
         stores.clone(),
         Moderation::new(stores, &config.limits),
         Arc::new(metrics::Metrics::new()),
+        presence.clone(),
+        config.rooms.clone(),
     );
-    let presence = Presence::default();
     let limits = Arc::new(ClientLimits::new(&config.limits));
     {
         // Limiter state of clients gone quiet is dropped, so memory stays bounded.
@@ -95,6 +98,7 @@ pub async fn build(
         .with_state(presence.clone())
         .build_layer();
     socket::register(&io);
+    chat.attach(io.clone());
 
     let state = AppState {
         passwords: Passwords::new(config.limits.password_hash_concurrency),
@@ -104,6 +108,7 @@ pub async fn build(
         chat: chat.clone(),
         io: io.clone(),
         limits,
+        presence,
         health,
         live_creation: Arc::default(),
     };

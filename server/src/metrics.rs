@@ -17,6 +17,9 @@ pub struct Metrics {
     pub slow_consumers_dropped: IntCounter,
     pub store_seconds: Histogram,
     pub ack_seconds: Histogram,
+    /// Sends refused because their room's queue was full or they waited too long.
+    pub refused_busy: IntCounter,
+    pub batch_size: Histogram,
 }
 
 const LATENCY_BUCKETS: &[f64] = &[
@@ -28,7 +31,7 @@ impl Metrics {
         let registry = Registry::new_custom(Some("livechat".into()), None).expect("registry");
         let m = Self {
             sockets: IntGauge::new("sockets_connected", "Connected sockets").unwrap(),
-            rooms: IntGauge::new("rooms_active", "Rooms with at least one socket").unwrap(),
+            rooms: IntGauge::new("rooms_active", "Rooms loaded in memory").unwrap(),
             stored: IntCounter::new("messages_stored_total", "Messages stored").unwrap(),
             broadcast: IntCounter::new(
                 "messages_broadcast_total",
@@ -46,13 +49,25 @@ impl Metrics {
             )
             .unwrap(),
             store_seconds: Histogram::with_opts(
-                HistogramOpts::new("store_seconds", "Time to store one message")
+                HistogramOpts::new("store_seconds", "Time to store one batch of messages")
                     .buckets(LATENCY_BUCKETS.to_vec()),
             )
             .unwrap(),
             ack_seconds: Histogram::with_opts(
                 HistogramOpts::new("ack_seconds", "Time from receiving new_message to its ack")
                     .buckets(LATENCY_BUCKETS.to_vec()),
+            )
+            .unwrap(),
+            refused_busy: IntCounter::new(
+                "sends_refused_busy_total",
+                "Sends refused at admission: the room's queue was full or they waited too long",
+            )
+            .unwrap(),
+            batch_size: Histogram::with_opts(
+                HistogramOpts::new("store_batch_messages", "Messages stored per insert_many")
+                    .buckets(vec![
+                        1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0,
+                    ]),
             )
             .unwrap(),
             registry,
@@ -71,6 +86,10 @@ impl Metrics {
         m.registry
             .register(Box::new(m.ack_seconds.clone()))
             .unwrap();
+        m.registry
+            .register(Box::new(m.refused_busy.clone()))
+            .unwrap();
+        m.registry.register(Box::new(m.batch_size.clone())).unwrap();
         m
     }
 

@@ -20,7 +20,7 @@ use crate::{
     auth::Identity,
     config::Limits,
     limits::{quota, KeyedLimit},
-    room::RoomError,
+    room::{rules::RoomRules, RoomError},
     store::{
         audit::AuditDoc,
         bans::BanDoc,
@@ -121,16 +121,19 @@ impl Moderation {
         self.slow.sweep(Duration::from_secs(3600));
     }
 
-    /// Everything that may stop `who` sending `content` to `live`. Returns their
-    /// role (for the badge). The slow-mode slot is taken last, so a message refused
-    /// for another reason does not cost it.
-    pub async fn check_send(
+    /// Everything that may stop `who` sending `content` to a room, checked
+    /// against the room's rules in memory (no query). Returns their role (for the
+    /// badge). The slow-mode slot is taken last, so a message refused for another
+    /// reason does not cost it.
+    pub fn check_send(
         &self,
         id: &LiveId,
-        live: &LiveDoc,
+        rules: &RoomRules,
         who: &Identity,
         content: &MessageContent,
+        now_ms: i64,
     ) -> Result<RoomRole, RoomError> {
+        let live = &rules.live;
         let role = role_of(live, Some(who));
         let limiter = if role.moderates() {
             &self.mod_rate
@@ -142,22 +145,21 @@ impl Moderation {
             .map_err(RoomError::RateLimited)?;
         // Restrictions bind moderators too; only the streamer and admins are free.
         if role.can_be_restricted() {
-            self.refuse_if_restricted(id, &who.user_id).await?;
+            if let Some(until) = rules.restriction(&who.user_id, now_ms) {
+                return Err(RoomError::Banned {
+                    until: until.map(DateTime::from_millis),
+                });
+            }
         }
         if role.moderates() {
             return Ok(role);
         }
         let s = &live.settings;
         if s.min_account_age_mins > 0 {
-            let old_enough = match self.stores.users.find_by_id(&who.user_id).await? {
-                Some(u) => {
-                    let age_ms =
-                        DateTime::now().timestamp_millis() - u.created_at.timestamp_millis();
-                    age_ms >= s.min_account_age_mins * 60_000
-                }
-                // Accounts from another issuer have no age we can see.
-                None => false,
-            };
+            // Accounts from another issuer have no age we can see.
+            let old_enough = who
+                .created_at_ms
+                .is_some_and(|at| now_ms - at >= s.min_account_age_mins * 60_000);
             if !old_enough {
                 return Err(forbidden(&format!(
                     "this chat is for accounts older than {} minutes",

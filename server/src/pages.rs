@@ -12,7 +12,6 @@ use app::{
 
 use crate::{
     moderation::{public_settings, role_of},
-    presence::viewer_count,
     room::RoomError,
     routes::lives::directory,
     state::AppState,
@@ -45,22 +44,20 @@ impl PageBackend for Pages {
                 .identify(&headers)
                 .await
                 .map_err(|e| crate::error::ApiError::from(RoomError::Store(e)).error)?;
-            let (id, live) = match state.chat.live(&id).await {
+            let snapshot = match state.chat.snapshot(&id).await {
                 Ok(found) => found,
                 Err(RoomError::NotFound | RoomError::Invalid(_)) => return Ok(None),
                 Err(e) => return Err(crate::error::ApiError::from(e).error),
             };
-            let page = state
-                .chat
-                .latest(&id)
-                .await
-                .map_err(|e| crate::error::ApiError::from(e).error)?;
+            let (id, live) = (&snapshot.id, &snapshot.rules.live);
+            let page = &snapshot.history;
             Ok(Some(LivePageData {
-                live: live.summary(viewer_count(&state.io, &id)),
-                history: page.messages,
+                live: live.summary(state.presence.count(id)),
+                history: page.messages.clone(),
                 has_older: page.has_more,
-                role: role_of(&live, who.as_ref()),
-                settings: public_settings(&id, &live),
+                last_seq: page.last_seq,
+                role: role_of(live, who.as_ref()),
+                settings: public_settings(id, live),
             }))
         })
     }

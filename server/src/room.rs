@@ -2,6 +2,9 @@
 //! told, and what is logged) and looking a live up by its raw id. Chat and
 //! moderation both build on this module, not on each other.
 
+pub mod recent;
+pub mod rules;
+
 use std::time::Duration;
 
 use app::protocol::{ErrorCode, LiveId, WireError};
@@ -27,6 +30,10 @@ pub enum RoomError {
     Blocked,
     #[error("you are sending too fast")]
     RateLimited(Duration),
+    /// The room cannot take more right now (its queue is full, or the send was
+    /// not stored in time); resending the same clientId later is safe.
+    #[error("{0}")]
+    Busy(&'static str, Duration),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -77,6 +84,9 @@ impl RoomError {
                 format!("you are sending too fast: wait {}", wait_text(*wait)),
             )
             .retry_after(wait.as_millis() as u64),
+            RoomError::Busy(why, wait) => {
+                WireError::new(ErrorCode::Unavailable, *why).retry_after(wait.as_millis() as u64)
+            }
             RoomError::Store(_) => WireError::new(
                 ErrorCode::Unavailable,
                 "chat is temporarily unavailable; try again",
@@ -96,4 +106,19 @@ pub async fn find_live(stores: &Stores, raw_id: &str) -> Result<(LiveId, LiveDoc
     let id = LiveId::parse(raw_id)?;
     let live = stores.lives.get(&id).await?.ok_or(RoomError::NotFound)?;
     Ok((id, live))
+}
+
+/// The socket.io room of a live.
+pub fn room_of(id: &LiveId) -> String {
+    format!("live:{id}")
+}
+
+/// The socket.io room of a live's sockets that take messages in batches.
+pub fn batch_room_of(id: &LiveId) -> String {
+    format!("batch:{id}")
+}
+
+/// The socket.io room of a live's sockets that take one event per message.
+pub fn single_room_of(id: &LiveId) -> String {
+    format!("single:{id}")
 }

@@ -17,17 +17,18 @@ use serde::{Deserialize, Serialize};
 use socketioxide::{
     extract::{AckSender, Data, Event, Extension, SocketRef, State, TryData},
     handler::ConnectHandler,
-    ParserError, SendError, SocketError, SocketIo,
+    ParserError, SocketIo,
 };
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     auth::{cookie_token, Authenticator, Identity},
-    chat::{ChatService, SendOrder, SendTurn},
+    chat::ChatService,
     limits::{ClientLimits, EventBudget},
     moderation::{public_settings, role_of},
-    presence::{viewer_count, Presence},
-    room::RoomError,
+    presence::Presence,
+    room::{batch_room_of, room_of, single_room_of, RoomError},
+    room_engine::Admitted,
 };
 
 pub use moderation::publish;
@@ -38,8 +39,6 @@ pub use moderation::publish;
 pub struct Session {
     pub who: Option<Identity>,
     budget: Arc<EventBudget>,
-    /// The order of this socket's sends, kept through to their seqs.
-    sends: Arc<SendOrder>,
     /// Cancels the task that disconnects the socket when its token expires.
     expiry: CancellationToken,
 }
@@ -55,11 +54,6 @@ impl Session {
 struct AuthPayload {
     #[serde(default)]
     token: Option<String>,
-}
-
-/// The socket.io room of a live.
-pub fn room_of(id: &LiveId) -> String {
-    format!("live:{id}")
 }
 
 /// The socket.io room of all of one user's sockets (to revoke them at once).
@@ -128,7 +122,6 @@ async fn prepare(
     socket.extensions.insert(Session {
         who: identity,
         budget: Arc::new(limits.event_budget()),
-        sends: Arc::default(),
         expiry,
     });
     moderation::register(&socket);
@@ -166,6 +159,12 @@ fn live_rooms(socket: &SocketRef) -> usize {
         .count()
 }
 
+/// Whether the socket takes a room's messages in batches (it is in the room's
+/// batch room).
+fn takes_batches(socket: &SocketRef, id: &LiveId) -> bool {
+    socket.rooms().contains(&batch_room_of(id).into())
+}
+
 #[allow(clippy::too_many_arguments)] // extractors, one per thing the handler reads
 async fn enter_room(
     socket: SocketRef,
@@ -180,7 +179,9 @@ async fn enter_room(
     let result = async {
         session.spend()?;
         let req = req.map_err(bad_payload)?;
-        let (id, live) = chat.live(&req.live_id).await?;
+        let id = LiveId::parse(&req.live_id)?;
+        // Loads the room (or finds it in memory): the live exists.
+        chat.open(&id).await?;
         let room = room_of(&id);
         let already_in = socket.rooms().contains(&room.clone().into());
         if !already_in && live_rooms(&socket) >= limits.rooms_per_socket {
@@ -189,26 +190,31 @@ async fn enter_room(
                 limits.rooms_per_socket
             )));
         }
+        let was_batch = already_in && takes_batches(&socket, &id);
+        if already_in && was_batch != req.batch {
+            // Re-entering with the other delivery mode switches it.
+            presence.left(&io, &id, was_batch);
+            socket.leave(vec![single_room_of(&id), batch_room_of(&id)]);
+        }
         // Join before reading history: a message stored in between then arrives
         // both ways (the client keeps one by seq) instead of not at all.
-        socket.join(room.clone());
-        let page = match chat.latest(&id).await {
-            Ok(p) => p,
-            Err(e) => {
-                if !already_in {
-                    socket.leave(room);
-                }
-                return Err(e);
-            }
+        let delivery = if req.batch {
+            batch_room_of(&id)
+        } else {
+            single_room_of(&id)
         };
-        if !already_in {
-            presence.changed(&io, &id);
+        socket.join(vec![room, delivery]);
+        if !already_in || was_batch != req.batch {
+            presence.entered(&io, &id, req.batch);
         }
+        let snapshot = chat.snapshot(id.as_str()).await?;
+        let live = &snapshot.rules.live;
         Ok(RoomEntered {
-            history: page.messages,
-            viewers: viewer_count(&io, &id),
-            role: role_of(&live, session.who.as_ref()),
-            settings: public_settings(&id, &live),
+            history: snapshot.history.messages,
+            last_seq: snapshot.history.last_seq,
+            viewers: presence.count(&id),
+            role: role_of(live, session.who.as_ref()),
+            settings: public_settings(&id, live),
         })
     }
     .await;
@@ -230,8 +236,9 @@ async fn leave_room(
         let room = room_of(&id);
         // Leaving a room one is not in changes nothing and tells nobody.
         if socket.rooms().contains(&room.clone().into()) {
-            socket.leave(room);
-            presence.changed(&io, &id);
+            let batch = takes_batches(&socket, &id);
+            socket.leave(vec![room, single_room_of(&id), batch_room_of(&id)]);
+            presence.left(&io, &id, batch);
         }
         Ok(app::protocol::Empty {})
     }
@@ -240,41 +247,34 @@ async fn leave_room(
 }
 
 /// Not an `async fn`: socketioxide calls it synchronously as each packet arrives
-/// and then spawns the future, so the ticket taken here keeps arrival order.
+/// and then spawns the future, so admitting the send here puts it in its room's
+/// queue in arrival order (one socket's messages keep their order, acks or not).
 fn new_message(
-    io: SocketIo,
     TryData(req): TryData<NewMessage>,
     ack: AckSender,
     State(chat): State<ChatService>,
     Extension(session): Extension<Session>,
 ) -> impl std::future::Future<Output = ()> + Send + 'static {
-    let order = session.sends.ticket();
-    send_message(io, req, ack, chat, session, order)
+    let started = Instant::now();
+    let admitted = session
+        .spend()
+        .and_then(|()| req.map_err(bad_payload))
+        .and_then(|req| chat.admit(session.who.as_ref(), req));
+    answer_send(admitted, ack, chat, started)
 }
 
-async fn send_message(
-    io: SocketIo,
-    req: Result<NewMessage, ParserError>,
+async fn answer_send(
+    admitted: Result<Admitted, RoomError>,
     ack: AckSender,
     chat: ChatService,
-    session: Session,
-    order: SendTurn,
+    started: Instant,
 ) {
-    let started = Instant::now();
-    let send = async {
-        session.spend()?;
-        let req = req.map_err(bad_payload)?;
-        let stored = chat.post(session.who.as_ref(), req, order).await?;
-        if stored.fresh {
-            let id = LiveId::parse(&stored.message.live_id)?;
-            // Still holding the room's turn: broadcasts leave in seq order.
-            deliver(&io, &chat, &id, events::SENDING_MESSAGE, &stored.message);
-        }
-        Ok(MessageStored {
-            message: stored.message.clone(),
-        })
+    let result = match admitted {
+        Ok(a) => chat.track(a.outcome()).await.map(|stored| MessageStored {
+            message: stored.message,
+        }),
+        Err(e) => Err(e),
     };
-    let result: Result<MessageStored, RoomError> = chat.track(send).await.and_then(|r| r);
     if let Err(e) = &result {
         chat.metrics()
             .rejected
@@ -283,31 +283,6 @@ async fn send_message(
     }
     reply(ack, result);
     chat.metrics().observe_ack(started.elapsed());
-}
-
-/// Hands `data` to every socket in the room. A socket whose send buffer is full
-/// (a client that stopped reading) is disconnected rather than allowed to stall the
-/// room or grow memory; it catches up when it reconnects.
-pub fn deliver<T: Serialize + ?Sized>(
-    io: &SocketIo,
-    chat: &ChatService,
-    id: &LiveId,
-    event: &str,
-    data: &T,
-) {
-    let mut sent = 0;
-    for socket in io.within(room_of(id)).sockets() {
-        match socket.emit(event, data) {
-            Ok(()) => sent += 1,
-            Err(SendError::Socket(SocketError::InternalChannelFull)) => {
-                tracing::warn!(sid = %socket.id, "dropping a slow consumer");
-                chat.metrics().slow_consumers_dropped.inc();
-                let _ = socket.disconnect();
-            }
-            Err(_) => {}
-        }
-    }
-    chat.metrics().broadcast.inc_by(sent);
 }
 
 async fn get_chat(
@@ -359,13 +334,13 @@ async fn on_disconnect(
     if let Some(who) = &session.who {
         limits.sockets.close(&who.user_id);
     }
-    // The socket is still in its rooms here; the announcement counts after it left.
+    // The socket is still in its rooms here.
     for room in socket.rooms() {
         if let Some(id) = room
             .strip_prefix("live:")
             .and_then(|raw| LiveId::parse(raw).ok())
         {
-            presence.changed(&io, &id);
+            presence.left(&io, &id, takes_batches(&socket, &id));
         }
     }
 }

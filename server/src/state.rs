@@ -12,6 +12,7 @@ use crate::{
     config::Config,
     health::Health,
     limits::ClientLimits,
+    presence::Presence,
 };
 
 #[derive(Clone, FromRef)]
@@ -23,6 +24,7 @@ pub struct AppState {
     pub chat: ChatService,
     pub io: SocketIo,
     pub limits: Arc<ClientLimits>,
+    pub presence: Presence,
     pub health: Health,
     /// Held while a live is created, so per-account limits hold under concurrency.
     pub live_creation: Arc<tokio::sync::Mutex<()>>,

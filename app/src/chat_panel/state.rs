@@ -113,8 +113,15 @@ impl Chat {
                 if name == events::SENDING_MESSAGE {
                     if let Ok(m) = serde_json::from_value::<ChatMessage>(arg) {
                         if m.live_id == self.live_id.get_value() {
-                            self.receive_live(m);
+                            self.receive_live(vec![m]);
                         }
+                    }
+                } else if name == events::SENDING_MESSAGES {
+                    if let Ok(batch) = serde_json::from_value::<Vec<ChatMessage>>(arg) {
+                        let here = self.live_id.get_value();
+                        let batch: Vec<_> =
+                            batch.into_iter().filter(|m| m.live_id == here).collect();
+                        self.receive_live(batch);
                     }
                 } else if name == events::VIEWER_COUNT {
                     if let Ok(v) = serde_json::from_value::<ViewerCount>(arg) {
@@ -145,6 +152,8 @@ impl Chat {
         let had = self.log.with_untracked(ChatLog::last_seq);
         let req = EnterRoom {
             live_id: self.live_id.get_value(),
+            // A busy room's messages arrive as one frame per 50 ms.
+            batch: true,
         };
         self.emit(
             events::ENTER_ROOM,
@@ -157,6 +166,7 @@ impl Chat {
                 self.settings.set(entered.settings);
                 let oldest_new = entered.history.first().map(|m| m.seq);
                 self.add(entered.history);
+                self.log.update(|l| l.account_through(entered.last_seq));
                 if had > 0 && oldest_new.is_some_and(|s| s > had + 1) {
                     self.catch_up(had);
                 }
@@ -181,6 +191,7 @@ impl Chat {
                 let Ok(page) = r else { return };
                 let last = page.messages.last().map(|m| m.seq);
                 self.add(page.messages);
+                self.log.update(|l| l.account_through(page.last_seq));
                 if let (true, Some(last)) = (page.has_more, last) {
                     self.catch_up(last);
                 }
@@ -188,11 +199,15 @@ impl Chat {
         );
     }
 
-    pub(super) fn receive_live(self, m: ChatMessage) {
+    /// Messages pushed by the server (one, or a batch in seq order).
+    pub(super) fn receive_live(self, batch: Vec<ChatMessage>) {
+        let Some(first) = batch.first().map(|m| m.seq) else {
+            return;
+        };
         let gap_after = self
             .log
-            .with_untracked(|l| l.has_gap_before(m.seq).then(|| l.last_seq()));
-        self.add(vec![m]);
+            .with_untracked(|l| l.has_gap_before(first).then(|| l.last_seq()));
+        self.add(batch);
         if let Some(after) = gap_after {
             self.catch_up(after);
         }

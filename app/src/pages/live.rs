@@ -39,6 +39,7 @@ fn LiveView(data: LivePageData, viewer: Option<crate::protocol::Viewer>) -> impl
         live,
         history,
         has_older,
+        last_seq,
         role,
         settings,
     } = data;
@@ -63,7 +64,7 @@ fn LiveView(data: LivePageData, viewer: Option<crate::protocol::Viewer>) -> impl
                     " " {live.streamer_nickname.clone()}
                 </p>
             </section>
-            <ChatPanel live_id=live.id.clone() history has_older viewer viewers=live.viewers role settings/>
+            <ChatPanel live_id=live.id.clone() history has_older last_seq viewer viewers=live.viewers role settings/>
         </div>
     }
     .into_any()

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use app::protocol::notice::FormNotice;
 
-use crate::{error::ApiError, extract::FormOrJson, presence::viewer_count, state::AppState};
+use crate::{error::ApiError, extract::FormOrJson, state::AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,7 +31,7 @@ pub async fn directory(state: &AppState) -> Result<Vec<LiveSummary>, ApiError> {
         .iter()
         .map(|l| {
             let viewers = LiveId::parse(&l.id.to_hex())
-                .map(|id| viewer_count(&state.io, &id))
+                .map(|id| state.presence.count(&id))
                 .unwrap_or(0);
             l.summary(viewers)
         })
@@ -47,7 +47,7 @@ async fn one(
     Path(id): Path<String>,
 ) -> Result<Json<LiveSummary>, ApiError> {
     let (id, live) = state.chat.live(&id).await?;
-    Ok(Json(live.summary(viewer_count(&state.io, &id))))
+    Ok(Json(live.summary(state.presence.count(&id))))
 }
 
 async fn create(
@@ -141,7 +141,8 @@ async fn end(
         .set_status(&id, LiveStatus::Ended)
         .await?
         .ok_or_else(|| ApiError::not_found("no such live"))?;
-    Ok(Json(ended.summary(viewer_count(&state.io, &id))))
+    state.chat.live_changed(&id).await;
+    Ok(Json(ended.summary(state.presence.count(&id))))
 }
 
 #[derive(Deserialize)]

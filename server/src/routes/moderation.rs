@@ -55,7 +55,7 @@ async fn act(
         }
     };
     let who = state.auth.identify(&headers).await?;
-    let outcome = state.chat.moderation().act(who.as_ref(), action).await?;
+    let outcome = state.chat.moderate(who.as_ref(), action).await?;
     publish(&state.io, &outcome).await;
     Ok(Json(ModerationDone {
         deleted: outcome.deleted,

@@ -10,10 +10,11 @@ use socketioxide::{
     ParserError, SocketIo,
 };
 
-use super::{bad_payload, reply, room_of, Session};
+use super::{bad_payload, reply, Session};
 use crate::{
     chat::ChatService,
     moderation::{ModAction, Outcome},
+    room::room_of,
 };
 
 /// Broadcasts an action's effects to its room.
@@ -47,7 +48,7 @@ async fn run(
     let result = async {
         session.spend()?;
         let action = action.map_err(bad_payload)?;
-        let outcome = chat.moderation().act(session.who.as_ref(), action).await?;
+        let outcome = chat.moderate(session.who.as_ref(), action).await?;
         publish(&io, &outcome).await;
         Ok(ModerationDone {
             deleted: outcome.deleted,

@@ -128,4 +128,26 @@ impl BanStore {
         bans.sort_by(|a, b| a.nickname.cmp(&b.nickname));
         Ok(bans)
     }
+
+    /// Every restriction of a room still in force: user id -> when it ends
+    /// (`None`: until lifted). What a room's send path checks, held in memory.
+    pub async fn in_force(
+        &self,
+        live: &LiveId,
+    ) -> Result<std::collections::HashMap<String, Option<i64>>, StoreError> {
+        let now = DateTime::now().timestamp_millis();
+        let find = async {
+            self.coll
+                .find(doc! {"liveId": live.as_str()})
+                .await?
+                .try_collect::<Vec<_>>()
+                .await
+        };
+        let bans = bounded(self.timeout, find).await?;
+        Ok(bans
+            .into_iter()
+            .filter(|b| b.active_at(now))
+            .map(|b| (b.user_id, b.until_ms))
+            .collect())
+    }
 }

@@ -2,7 +2,7 @@
 //! (liveId, userId, clientId) so both ordering and idempotency are enforced by the
 //! database, not only by this process.
 
-use std::time::Duration;
+use std::{future::IntoFuture, time::Duration};
 
 use app::protocol::{moderation::Badge, ChatMessage, HistoryQuery, HistoryWindow, LiveId};
 use bson::{doc, oid::ObjectId, DateTime, Document};
@@ -51,6 +51,41 @@ impl ChatDoc {
     }
 }
 
+/// How an ordered batch insert failed.
+#[derive(Debug)]
+pub enum BatchError {
+    /// The first `stored` documents are stored, the one after them was refused
+    /// (`cause`), and none after it were tried.
+    Refused { stored: usize, cause: StoreError },
+    /// No answer: any prefix of the batch may be stored.
+    Unknown(StoreError),
+}
+
+impl BatchError {
+    fn from_driver(e: mongodb::error::Error) -> Self {
+        use mongodb::error::{ErrorKind, InsertManyError};
+        if let ErrorKind::InsertMany(InsertManyError {
+            write_errors: Some(errors),
+            write_concern_error: None,
+            ..
+        }) = &*e.kind
+        {
+            if let Some(first) = errors.iter().min_by_key(|w| w.index) {
+                let cause = if first.code == 11000 {
+                    StoreError::Duplicate(first.message.clone())
+                } else {
+                    StoreError::Unavailable(format!("write refused: {}", first.message))
+                };
+                return BatchError::Refused {
+                    stored: first.index,
+                    cause,
+                };
+            }
+        }
+        BatchError::Unknown(StoreError::from_driver(e))
+    }
+}
+
 /// A page of history, oldest first.
 pub struct HistoryPage {
     pub messages: Vec<ChatMessage>,
@@ -83,9 +118,40 @@ impl ChatStore {
         Ok(())
     }
 
-    pub async fn insert(&self, msg: &ChatDoc) -> Result<(), StoreError> {
-        bounded(self.timeout, self.coll.insert_one(msg)).await?;
-        Ok(())
+    /// Stores `docs` in order with one `insert_many`, stopping at the first
+    /// refused document.
+    pub async fn insert_batch(&self, docs: &[ChatDoc]) -> Result<(), BatchError> {
+        let op = self.coll.insert_many(docs).ordered(true);
+        match tokio::time::timeout(self.timeout, op.into_future()).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(BatchError::from_driver(e)),
+            Err(_) => Err(BatchError::Unknown(StoreError::Unavailable(format!(
+                "no answer within {} ms",
+                self.timeout.as_millis()
+            )))),
+        }
+    }
+
+    /// Messages of a room with `from <= seq <= to`, deleted ones included,
+    /// oldest first (to learn what another writer stored).
+    pub async fn range(
+        &self,
+        live: &LiveId,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<ChatDoc>, StoreError> {
+        let find = async {
+            self.coll
+                .find(doc! {
+                    "liveId": live.as_str(),
+                    "seq": {"$gte": clamp_i64(from), "$lte": clamp_i64(to)},
+                })
+                .sort(doc! {"seq": 1})
+                .await?
+                .try_collect::<Vec<_>>()
+                .await
+        };
+        bounded(self.timeout, find).await
     }
 
     /// The message a user already sent with this client id, if any.

@@ -41,6 +41,7 @@ impl UserDoc {
             user_id: self.id.to_hex(),
             nickname: self.nickname,
             role: self.role,
+            created_at_ms: Some(self.created_at.timestamp_millis()),
         }
     }
 }

@@ -1,0 +1,447 @@
+//! The room engine: the one place that owns an active room's life.
+//!
+//! A room is loaded on first use (its rules and newest messages into memory) and
+//! gets one writer task and one fan-out task:
+//! - sends are admitted synchronously into the room's bounded queue, in the order
+//!   they arrived (so one socket's messages keep their order), or refused at once
+//!   when it is full;
+//! - the writer checks each queued send against the rules in memory and stores
+//!   everything queued with one ordered `insert_many` and consecutive seqs (group
+//!   commit), acking each send once its own document is stored;
+//! - stored messages go, in seq order, into the recent history and to the fan-out,
+//!   which encodes each packet once for every socket in the room.
+//!
+//! The unique indexes on (liveId, seq) and (liveId, userId, clientId) stay the
+//! judge of order and duplicates, even against another writer.
+
+mod fanout;
+mod writer;
+
+use std::{
+    collections::HashMap,
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc, Mutex, OnceLock,
+    },
+    time::{Duration, Instant},
+};
+
+use app::protocol::{
+    ChatMessage, ClientId, HistoryQuery, HistoryWindow, LiveId, MessageContent, NewMessage,
+    HISTORY_DEFAULT,
+};
+use socketioxide::SocketIo;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::{
+    auth::Identity,
+    config::RoomsConfig,
+    metrics::Metrics,
+    moderation::Moderation,
+    presence::Presence,
+    room::{
+        recent::{Recent, RecentPage, RECENT_KEPT},
+        rules::RoomRules,
+        RoomError,
+    },
+    store::Stores,
+};
+
+/// Rooms unused this long (no send, no arrival) are dropped from memory.
+const IDLE_AFTER: Duration = Duration::from_secs(300);
+/// What a refused send is told to wait before trying again.
+const BUSY_RETRY: Duration = Duration::from_millis(500);
+
+/// A stored message, and whether this send stored it (false: a resend of a
+/// clientId already stored, answered with the original).
+pub struct Stored {
+    pub message: ChatMessage,
+    pub fresh: bool,
+}
+
+/// A send admitted into its room's queue; resolves when it is stored or refused.
+pub struct Admitted {
+    reply: oneshot::Receiver<Result<Stored, RoomError>>,
+    deadline: Instant,
+}
+
+impl Admitted {
+    /// The send's outcome, never later than the configured ack deadline.
+    pub async fn outcome(self) -> Result<Stored, RoomError> {
+        match tokio::time::timeout_at(self.deadline.into(), self.reply).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(_)) | Err(_) => Err(RoomError::Busy(
+                "the message was not confirmed in time; send it again",
+                BUSY_RETRY,
+            )),
+        }
+    }
+}
+
+/// What a room looks like to someone arriving: its rules and newest messages.
+pub struct Snapshot {
+    pub id: LiveId,
+    pub rules: Arc<RoomRules>,
+    pub history: RecentPage,
+}
+
+struct Pending {
+    who: Identity,
+    content: MessageContent,
+    client_id: ClientId,
+    arrived: Instant,
+    reply: oneshot::Sender<Result<Stored, RoomError>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Loading,
+    Ready,
+    NotFound,
+    Failed,
+}
+
+struct View {
+    rules: Arc<RoomRules>,
+    /// The generation of the reload `rules` came from (newer reloads win).
+    rules_generation: u64,
+    recent: Recent,
+}
+
+/// One active room, shared by the handlers and its writer.
+struct Room {
+    id: LiveId,
+    queue: mpsc::Sender<Pending>,
+    phase: watch::Receiver<Phase>,
+    view: Mutex<Option<View>>,
+    /// A reload of the rules failed: the writer reloads before its next batch.
+    stale: AtomicBool,
+    generations: AtomicU64,
+    last_used: Mutex<Instant>,
+}
+
+impl Room {
+    fn touch(&self) {
+        *self.last_used.lock().expect("room") = Instant::now();
+    }
+
+    fn with_view<T>(&self, f: impl FnOnce(&mut View) -> T) -> Option<T> {
+        self.view.lock().expect("room view").as_mut().map(f)
+    }
+
+    fn rules(&self) -> Option<Arc<RoomRules>> {
+        self.with_view(|v| v.rules.clone())
+    }
+}
+
+struct Inner {
+    stores: Stores,
+    moderation: Arc<Moderation>,
+    metrics: Arc<Metrics>,
+    presence: Presence,
+    io: OnceLock<SocketIo>,
+    config: RoomsConfig,
+    rooms: Mutex<HashMap<LiveId, Arc<Room>>>,
+}
+
+#[derive(Clone)]
+pub struct Rooms {
+    inner: Arc<Inner>,
+}
+
+impl Rooms {
+    pub fn new(
+        stores: Stores,
+        moderation: Arc<Moderation>,
+        metrics: Arc<Metrics>,
+        presence: Presence,
+        config: RoomsConfig,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                stores,
+                moderation,
+                metrics,
+                presence,
+                io: OnceLock::new(),
+                config,
+                rooms: Mutex::default(),
+            }),
+        }
+    }
+
+    /// The socket.io server the fan-out emits on; set once at start-up.
+    pub fn attach(&self, io: SocketIo) {
+        let _ = self.inner.io.set(io);
+    }
+
+    /// Admits a send into its room's queue, in the order of the calls: call it
+    /// synchronously as each send arrives. Refuses at once when the queue is full.
+    pub fn admit(&self, who: &Identity, req: NewMessage) -> Result<Admitted, RoomError> {
+        let content = MessageContent::parse(&req.content)?;
+        let client_id = ClientId::parse(&req.client_id)?;
+        let id = LiveId::parse(&req.live_id)?;
+        let arrived = Instant::now();
+        let (reply, outcome) = oneshot::channel();
+        let mut pending = Pending {
+            who: who.clone(),
+            content,
+            client_id,
+            arrived,
+            reply,
+        };
+        // A room retiring as this runs has closed its queue: one more try gets a
+        // fresh room.
+        for _ in 0..2 {
+            let room = self.room(&id);
+            match room.queue.try_send(pending) {
+                Ok(()) => {
+                    return Ok(Admitted {
+                        reply: outcome,
+                        deadline: arrived + self.inner.config.ack_deadline,
+                    })
+                }
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    self.inner.metrics.refused_busy.inc();
+                    return Err(RoomError::Busy(
+                        "this chat is very busy right now; try again in a moment",
+                        BUSY_RETRY,
+                    ));
+                }
+                Err(mpsc::error::TrySendError::Closed(p)) => pending = p,
+            }
+        }
+        Err(RoomError::Busy(
+            "the room is restarting; try again",
+            BUSY_RETRY,
+        ))
+    }
+
+    /// Loads a room (if it is not in memory yet).
+    pub async fn open(&self, id: &LiveId) -> Result<(), RoomError> {
+        self.ready(id).await.map(|room| room.touch())
+    }
+
+    /// The room as someone arriving sees it (rules, newest messages), from
+    /// memory once loaded.
+    pub async fn snapshot(&self, raw_id: &str) -> Result<Snapshot, RoomError> {
+        let id = LiveId::parse(raw_id)?;
+        let room = self.ready(&id).await?;
+        room.touch();
+        room.with_view(|v| Snapshot {
+            id: id.clone(),
+            rules: v.rules.clone(),
+            history: v.recent.latest(HISTORY_DEFAULT as usize),
+        })
+        .ok_or_else(|| RoomError::Busy("the room is restarting; try again", BUSY_RETRY))
+    }
+
+    /// A page of history: from memory when it holds the whole page (the newest
+    /// messages and short catch-ups), else from the database.
+    pub async fn history(&self, id: &LiveId, q: HistoryQuery) -> Result<RecentPage, RoomError> {
+        let room = self.ready(id).await?;
+        let from_memory = room.with_view(|v| match q.window {
+            HistoryWindow::Latest => Some(v.recent.latest(q.limit as usize)),
+            HistoryWindow::After(a) => v.recent.after(a, q.limit as usize),
+            HistoryWindow::Before(_) => None,
+        });
+        if let Some(Some(page)) = from_memory {
+            return Ok(page);
+        }
+        // Read the room's last seq first: every seq up to it that the page does
+        // not hold was deleted (a message stored in between may be in the page).
+        let before = room.with_view(|v| v.recent.last_seq()).unwrap_or(0);
+        let page = self.inner.stores.chat.history(id, q).await?;
+        let newest = page.messages.last().map_or(0, |m| m.seq);
+        let last_seq = match q.window {
+            HistoryWindow::Before(b) => b.saturating_sub(1),
+            _ if page.has_more => newest,
+            _ => before.max(newest),
+        };
+        Ok(RecentPage {
+            messages: page.messages,
+            has_more: page.has_more,
+            last_seq,
+        })
+    }
+
+    /// Re-reads a room's rules after a write that changed them (a ban, a
+    /// moderator, its settings, its status). Returns once sends are checked
+    /// against the new rules.
+    pub async fn refresh(&self, id: &LiveId) {
+        let Some(room) = self.existing(id) else {
+            return;
+        };
+        let generation = room.generations.fetch_add(1, Ordering::SeqCst) + 1;
+        match RoomRules::load(&self.inner.stores, id).await {
+            Ok(rules) => {
+                room.with_view(|v| {
+                    if generation > v.rules_generation {
+                        v.rules = Arc::new(rules);
+                        v.rules_generation = generation;
+                    }
+                });
+            }
+            Err(e) => {
+                // Handled here: the writer reloads before storing anything more.
+                tracing::warn!(error = %e, live = %id, "cannot reload a room's rules");
+                room.stale.store(true, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// Applies deletions to the room's recent history.
+    pub fn deleted(&self, id: &LiveId, ids: &[String]) {
+        if let Some(room) = self.existing(id) {
+            room.with_view(|v| v.recent.delete(ids));
+        }
+    }
+
+    fn existing(&self, id: &LiveId) -> Option<Arc<Room>> {
+        self.inner.rooms.lock().expect("rooms").get(id).cloned()
+    }
+
+    /// The room, loaded and ready.
+    async fn ready(&self, id: &LiveId) -> Result<Arc<Room>, RoomError> {
+        let room = self.room(id);
+        let mut phase = room.phase.clone();
+        let phase = *phase
+            .wait_for(|p| *p != Phase::Loading)
+            .await
+            .map_err(|_| RoomError::Busy("the room is restarting; try again", BUSY_RETRY))?;
+        match phase {
+            Phase::Ready => Ok(room),
+            Phase::NotFound => Err(RoomError::NotFound),
+            _ => Err(RoomError::Busy(
+                "chat is temporarily unavailable; try again",
+                BUSY_RETRY,
+            )),
+        }
+    }
+
+    /// The room, starting it if it is not active.
+    fn room(&self, id: &LiveId) -> Arc<Room> {
+        let mut rooms = self.inner.rooms.lock().expect("rooms");
+        if let Some(room) = rooms.get(id) {
+            return room.clone();
+        }
+        let (queue, queued) = mpsc::channel(self.inner.config.queue_max);
+        let (phase_tx, phase) = watch::channel(Phase::Loading);
+        let room = Arc::new(Room {
+            id: id.clone(),
+            queue,
+            phase,
+            view: Mutex::new(None),
+            stale: AtomicBool::new(false),
+            generations: AtomicU64::new(0),
+            last_used: Mutex::new(Instant::now()),
+        });
+        rooms.insert(id.clone(), room.clone());
+        self.inner.metrics.rooms.set(rooms.len() as i64);
+        drop(rooms);
+        tokio::spawn(self.clone().run(room.clone(), queued, phase_tx));
+        room
+    }
+
+    /// Drops `room` from the registry (if it is still the registered one).
+    fn forget(&self, room: &Arc<Room>) {
+        let mut rooms = self.inner.rooms.lock().expect("rooms");
+        if rooms.get(&room.id).is_some_and(|r| Arc::ptr_eq(r, room)) {
+            rooms.remove(&room.id);
+        }
+        self.inner.metrics.rooms.set(rooms.len() as i64);
+    }
+
+    async fn load(&self, id: &LiveId) -> Result<View, RoomError> {
+        let stores = &self.inner.stores;
+        let rules = RoomRules::load(stores, id).await?;
+        // The last seq first: a message stored in between is then in the page.
+        let last_seq = stores.chat.last_seq(id).await?;
+        let newest = stores
+            .chat
+            .history(
+                id,
+                HistoryQuery {
+                    window: HistoryWindow::Latest,
+                    limit: RECENT_KEPT as u32,
+                },
+            )
+            .await?;
+        let last_seq = last_seq.max(newest.messages.last().map_or(0, |m| m.seq));
+        Ok(View {
+            rules: Arc::new(rules),
+            rules_generation: 0,
+            recent: Recent::new(newest.messages, last_seq, newest.has_more),
+        })
+    }
+
+    /// The room's life: load, then store what is queued until idle.
+    async fn run(
+        self,
+        room: Arc<Room>,
+        mut queued: mpsc::Receiver<Pending>,
+        phase: watch::Sender<Phase>,
+    ) {
+        let view = match self.load(&room.id).await {
+            Ok(v) => v,
+            Err(e) => {
+                let gone = if matches!(e, RoomError::NotFound) {
+                    Phase::NotFound
+                } else {
+                    e.log_if_internal();
+                    Phase::Failed
+                };
+                self.forget(&room);
+                let _ = phase.send(gone);
+                queued.close();
+                while let Some(p) = queued.recv().await {
+                    let _ = p.reply.send(Err(match gone {
+                        Phase::NotFound => RoomError::NotFound,
+                        _ => RoomError::Busy(
+                            "chat is temporarily unavailable; try again",
+                            BUSY_RETRY,
+                        ),
+                    }));
+                }
+                return;
+            }
+        };
+        let last_seq = view.recent.last_seq();
+        *room.view.lock().expect("room view") = Some(view);
+        let _ = phase.send(Phase::Ready);
+
+        let io = self.inner.io.get().cloned();
+        let fanout = fanout::start(
+            io,
+            self.inner.presence.clone(),
+            room.id.clone(),
+            self.inner.metrics.clone(),
+            self.inner.config.batch_every,
+        );
+        let mut writer = writer::Writer::new(self.clone(), room.clone(), fanout, last_seq);
+        loop {
+            let first = match tokio::time::timeout(IDLE_AFTER, queued.recv()).await {
+                Ok(Some(p)) => p,
+                Ok(None) => break,
+                Err(_) => {
+                    let idle = room.last_used.lock().expect("room").elapsed() >= IDLE_AFTER;
+                    if idle {
+                        // Stop taking sends; store what is already queued, then end.
+                        self.forget(&room);
+                        queued.close();
+                    }
+                    continue;
+                }
+            };
+            room.touch();
+            let mut batch = vec![first];
+            while batch.len() < self.inner.config.batch_max {
+                match queued.try_recv() {
+                    Ok(p) => batch.push(p),
+                    Err(_) => break,
+                }
+            }
+            writer.commit(batch).await;
+        }
+    }
+}
