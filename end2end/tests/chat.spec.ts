@@ -1,5 +1,5 @@
 // Two logged-in browsers chat both ways; history survives a reload; HTML stays text.
-import { test, expect, signup, createLive } from '../fixtures/app';
+import { test, expect, signup, createLive, client, say } from '../fixtures/app';
 import type { Browser, Page } from '@playwright/test';
 import type { Server } from '../fixtures/app';
 
@@ -78,7 +78,6 @@ test('the counter tracks length and over-long messages are refused in place', as
 test('scrolled up, new messages wait behind a button instead of yanking the view', async ({ server, browser }) => {
   const { page, token } = await loggedInPage(browser, server, 'reader');
   const live = await createLive(page.request, server, token, 'Busy');
-  const { client, say } = await import('../fixtures/app');
   const bot = await client(server, token);
   for (let i = 1; i <= 40; i++) await say(bot, live, `filler ${i}`);
   await page.goto(`${server.url}/live/${live}`);
@@ -98,4 +97,19 @@ test('scrolled up, new messages wait behind a button instead of yanking the view
   await expect(page.locator('.msg[data-seq="41"]')).toBeInViewport();
   await expect(page.getByTestId('new-messages')).toHaveCount(0);
   bot.close();
+});
+
+test('a burst from another sender arrives whole and in order in the browser (batched delivery)', async ({ server, browser }) => {
+  const { page, token } = await loggedInPage(browser, server, 'reader');
+  const live = await createLive(page.request, server, token, 'Burst');
+  await page.goto(`${server.url}/live/${live}`);
+  await expect(page.getByTestId('viewer-count')).toHaveText('1 watching');
+  const sender = await client(server, (await signup(page.request, server, 'burster')).token);
+  const total = 80;
+  const acks = await Promise.all(Array.from({ length: total }, (_, k) => say(sender, live, `burst ${k}`)));
+  expect(acks.every((a) => a.ok)).toBe(true);
+  await expect(page.locator('.msg[data-seq]')).toHaveCount(total);
+  const seqs = await page.locator('.msg[data-seq]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+  expect(seqs).toEqual(Array.from({ length: total }, (_, k) => k + 1));
+  sender.close();
 });

@@ -12,6 +12,7 @@ test('enter, send, receive and read history with the official client', async ({ 
   expect(entered).toEqual({
     ok: true,
     history: [],
+    lastSeq: 0,
     viewers: 1,
     role: 'guest',
     settings: { liveId: live, slowModeSecs: 0, minAccountAgeMins: 0 },
@@ -24,7 +25,7 @@ test('enter, send, receive and read history with the official client', async ({ 
   expect(await received).toEqual(ack.message);
 
   const page = await viewer.timeout(5_000).emitWithAck('get_all_chat_by_liveId', { liveId: live });
-  expect(page).toEqual({ ok: true, messages: [ack.message], hasMore: false });
+  expect(page).toEqual({ ok: true, messages: [ack.message], hasMore: false, lastSeq: 1 });
 
   const again = await say(sender, live, 'retry', 'js-1');
   expect(again.message).toEqual(ack.message);
@@ -89,4 +90,32 @@ test('concurrent senders: every viewer gets one gapless order', async ({ server,
     expect(s).toEqual(expected);
   }
   for (const s of [...viewers, ...senders]) s.close();
+});
+
+test('a viewer that asks for batches gets a busy room as sending_messages, in seq order', async ({ server, request }) => {
+  const streamer = await signup(request, server, 'busy');
+  const live = await createLive(request, server, streamer.token, 'Busy');
+  const batched = await client(server);
+  const single = await client(server);
+  const frames: number[][] = [];
+  const singles: number[] = [];
+  batched.on('sending_messages', (ms) => frames.push(ms.map((m: { seq: number }) => m.seq)));
+  batched.on('sending_message', () => frames.push([-1])); // must not happen
+  single.on('sending_message', (m) => singles.push(m.seq));
+  single.on('sending_messages', () => singles.push(-1)); // must not happen
+  await batched.timeout(5_000).emitWithAck('enter_room', { liveId: live, batch: true });
+  await single.timeout(5_000).emitWithAck('enter_room', { liveId: live });
+
+  const sender = await client(server, streamer.token);
+  const total = 60;
+  // Sent without waiting for acks: a burst, as a busy room sees it.
+  const acks = await Promise.all(Array.from({ length: total }, (_, k) => say(sender, live, `m${k}`)));
+  expect(acks.every((a) => a.ok)).toBe(true);
+  const expected = Array.from({ length: total }, (_, k) => k + 1);
+  await expect.poll(() => frames.flat().length).toBe(total);
+  expect(frames.flat()).toEqual(expected);
+  expect(frames.length).toBeLessThan(total);
+  await expect.poll(() => singles.length).toBe(total);
+  expect(singles).toEqual(expected);
+  for (const s of [batched, single, sender]) s.close();
 });

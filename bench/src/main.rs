@@ -1,0 +1,251 @@
+//! Load generator for the live chat server.
+//!
+//! ```text
+//! bench send --addr HOST:PORT [--senders 10] [--viewers 20] [--rate 1000] [--secs 10]
+//!            [--rooms 1] [--batch] [--stalled 0] [--ack-bound-ms 2000]
+//! bench join --addr HOST:PORT [--guests 3000] [--rate 500] [--hold-secs 2]
+//! bench idle --addr HOST:PORT [--conns 2000] [--rate 1000] [--no-room]
+//! ```
+//! `--server-pid` and `--db-pid` let it read their CPU and memory from /proc.
+//! Sending is open-loop: each sender sends on its schedule whatever the acks do.
+
+use std::{collections::HashMap, time::Duration};
+
+use bench::{join, send, setup, Setup};
+
+struct Args(HashMap<String, String>);
+
+impl Args {
+    fn parse(raw: impl Iterator<Item = String>) -> Self {
+        let mut map = HashMap::new();
+        let mut key: Option<String> = None;
+        for a in raw {
+            if let Some(k) = a.strip_prefix("--") {
+                if let Some(prev) = key.replace(k.to_owned()) {
+                    map.insert(prev, "true".to_owned());
+                }
+            } else if let Some(k) = key.take() {
+                map.insert(k, a);
+            }
+        }
+        if let Some(k) = key {
+            map.insert(k, "true".to_owned());
+        }
+        Self(map)
+    }
+
+    fn num<T: std::str::FromStr>(&self, key: &str, default: T) -> T {
+        match self.0.get(key) {
+            Some(v) => v
+                .parse()
+                .unwrap_or_else(|_| fail(&format!("--{key} {v}: not a number"))),
+            None => default,
+        }
+    }
+
+    fn flag(&self, key: &str) -> bool {
+        self.0.get(key).is_some_and(|v| v == "true")
+    }
+}
+
+fn addr(args: &Args) -> String {
+    args.0
+        .get("addr")
+        .cloned()
+        .unwrap_or_else(|| fail("--addr HOST:PORT is required"))
+}
+
+fn pids(args: &Args) -> (Option<u32>, Option<u32>) {
+    let pid = |k: &str| args.0.get(k).and_then(|p| p.parse().ok());
+    (pid("server-pid"), pid("db-pid"))
+}
+
+fn fail(msg: &str) -> ! {
+    eprintln!("bench: {msg}");
+    std::process::exit(2)
+}
+
+fn ms(v: f64) -> String {
+    if v.is_nan() {
+        "-".into()
+    } else if v < 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+fn secs(d: Option<Duration>) -> String {
+    d.map_or("-".into(), |d| format!("{:.2} s", d.as_secs_f64()))
+}
+
+#[tokio::main]
+async fn main() {
+    let mut raw = std::env::args().skip(1);
+    let scenario = raw
+        .next()
+        .unwrap_or_else(|| fail("usage: bench send|join|idle --addr HOST:PORT ..."));
+    let args = Args::parse(raw);
+    let result = match scenario.as_str() {
+        "send" => run_send(&args).await,
+        "join" => run_join(&args).await,
+        "idle" => run_idle(&args).await,
+        other => fail(&format!("unknown scenario {other:?}")),
+    };
+    if let Err(e) = result {
+        fail(&e);
+    }
+}
+
+async fn run_send(args: &Args) -> Result<(), String> {
+    let o = send::SendOpts {
+        senders: args.num("senders", 10),
+        viewers: args.num("viewers", 20),
+        rate: args.num("rate", 1000.0),
+        duration: Duration::from_secs_f64(args.num("secs", 10.0)),
+        batch: args.flag("batch"),
+        stalled: args.num("stalled", 0),
+        ack_bound: Duration::from_millis(args.num("ack-bound-ms", 2000)),
+    };
+    let rooms = args.num("rooms", 1usize).max(1);
+    let setup = setup(&addr(args), o.senders, rooms, pids(args)).await?;
+    let r = send::run(&setup, &o).await?;
+    let per_delivery = r
+        .server_cpu
+        .filter(|_| r.deliveries > 0)
+        .map_or("-".into(), |c| {
+            format!("{:.1} µs", c.as_secs_f64() * 1e6 / r.deliveries as f64)
+        });
+    let mut refused: Vec<_> = r.refused.iter().collect();
+    refused.sort();
+    println!(
+        "send: {} senders, {} viewers ({}), {} room(s), {} msg/s offered for {:.0} s{}",
+        o.senders,
+        o.viewers,
+        if o.batch {
+            "batched"
+        } else {
+            "one event per message"
+        },
+        rooms,
+        o.rate,
+        o.duration.as_secs_f64(),
+        if o.stalled > 0 {
+            format!(", {} stalled readers", o.stalled)
+        } else {
+            String::new()
+        },
+    );
+    println!(
+        "  offered {}  acked {} ({:.0}/s)  refused {:?} (p99 {} ms)  unanswered {}",
+        r.offered,
+        r.acked,
+        r.acked_per_sec,
+        refused,
+        ms(r.refused_p99_ms),
+        r.unanswered
+    );
+    println!(
+        "  ack ms p50 {} p99 {} max {}  later than {} ms: {}",
+        ms(r.ack.0),
+        ms(r.ack.1),
+        ms(r.ack.2),
+        o.ack_bound.as_millis(),
+        r.late_acks
+    );
+    println!(
+        "  deliveries {} in {} frames  delivery ms p50 {} p99 {} max {}",
+        r.deliveries,
+        r.frames,
+        ms(r.delivery.0),
+        ms(r.delivery.1),
+        ms(r.delivery.2)
+    );
+    println!("  lost {}  duplicated {}  out of seq order {}  per-sender order violations {}  viewers dropped {}", r.lost, r.duplicates, r.out_of_order, r.sender_order_violations, r.viewers_dropped);
+    println!(
+        "  server CPU {} ({} per delivery)  database CPU {}",
+        secs(r.server_cpu),
+        per_delivery,
+        secs(r.db_cpu)
+    );
+    // The acked messages must all have reached every viewer still connected.
+    if r.lost > 0 || r.duplicates > 0 || r.out_of_order > 0 || r.sender_order_violations > 0 {
+        return Err("delivery promises broken (see above)".into());
+    }
+    Ok(())
+}
+
+async fn run_join(args: &Args) -> Result<(), String> {
+    let guests = args.num("guests", 3000usize);
+    let rate = args.num("rate", 500.0);
+    let setup = setup(&addr(args), 0, 1, pids(args)).await?;
+    let r = join::storm(
+        &setup,
+        guests,
+        rate,
+        Duration::from_secs_f64(args.num("hold-secs", 2.0)),
+    )
+    .await?;
+    println!("join: {guests} guests into one room at {rate}/s");
+    println!(
+        "  joined {}  failed {}  all in after {:.1} s",
+        r.joined,
+        r.failed,
+        r.all_in.as_secs_f64()
+    );
+    println!(
+        "  join ms p50 {} p99 {} max {}",
+        ms(r.join.0),
+        ms(r.join.1),
+        ms(r.join.2)
+    );
+    println!(
+        "  viewer_count frames {} (closest two at one viewer: {})  server CPU {}",
+        r.count_frames,
+        r.min_count_gap
+            .map_or("-".into(), |g| format!("{} ms", g.as_millis())),
+        secs(r.server_cpu)
+    );
+    if r.failed > 0 {
+        return Err(format!("{} guests could not join", r.failed));
+    }
+    Ok(())
+}
+
+async fn run_idle(args: &Args) -> Result<(), String> {
+    let n = args.num("conns", 2000usize);
+    let rate = args.num("rate", 1000.0);
+    let enter = !args.flag("no-room");
+    let setup = if enter {
+        setup(&addr(args), 0, 1, pids(args)).await?
+    } else {
+        Setup {
+            addr: args
+                .0
+                .get("addr")
+                .cloned()
+                .unwrap_or_else(|| fail("--addr is required")),
+            lives: Vec::new(),
+            tokens: Vec::new(),
+            server_pid: args.0.get("server-pid").and_then(|p| p.parse().ok()),
+            db_pid: None,
+        }
+    };
+    let settle = Duration::from_secs_f64(args.num("settle-secs", 3.0));
+    let r = join::idle(&setup, n, rate, enter, settle).await?;
+    println!(
+        "idle: {} connections{}",
+        r.connections,
+        if enter { " in one room" } else { "" }
+    );
+    println!(
+        "  server RSS {} -> {} MB  ({} per connection)",
+        r.rss_before
+            .map_or("-".into(), |b| format!("{:.1}", b as f64 / 1e6)),
+        r.rss_after
+            .map_or("-".into(), |b| format!("{:.1}", b as f64 / 1e6)),
+        r.bytes_per_connection
+            .map_or("-".into(), |b| format!("{:.1} KB", b / 1000.0)),
+    );
+    Ok(())
+}
