@@ -24,6 +24,9 @@ pub struct Config {
     pub max_packet_bytes: u64,
     /// Packets queued per socket before it counts as a slow consumer and is dropped.
     pub socket_buffer_packets: usize,
+    /// Each WebSocket's read buffer; chat packets are small, and every idle
+    /// connection holds one.
+    pub ws_read_buffer_bytes: usize,
     /// Per-operation bound on MongoDB calls, so a stalled database fails sends fast.
     pub db_timeout: Duration,
     /// Create a demo streamer and lives when the directory is empty (never in production).
@@ -48,6 +51,9 @@ pub struct RoomsConfig {
     /// No send is acked later than this after it arrived: a send not stored by
     /// then is answered `unavailable` (resending its clientId is safe).
     pub ack_deadline: Duration,
+    /// A send is refused at once (`unavailable`) while the room's queue keeps
+    /// sends waiting longer than this: accepted ones keep their latency.
+    pub max_queue_wait: Duration,
     /// Most messages stored with one `insert_many`.
     pub batch_max: usize,
     /// How often a busy room sends `sending_messages` to sockets that asked for
@@ -200,6 +206,8 @@ impl Config {
             frame_ancestors,
             max_packet_bytes: parse_num(&get, "MAX_PACKET_BYTES", 16 * 1024)?,
             socket_buffer_packets: parse_num(&get, "SOCKET_BUFFER_PACKETS", 256)? as usize,
+            ws_read_buffer_bytes: parse_num(&get, "WS_READ_BUFFER_BYTES", 1024)?.clamp(256, 1 << 20)
+                as usize,
             db_timeout: Duration::from_millis(parse_num(&get, "DB_TIMEOUT_MS", 3000)?),
             seed_demo: parse_bool(&get, "SEED_DEMO", false)?,
             limits: Limits {
@@ -229,6 +237,11 @@ impl Config {
                 ack_deadline: Duration::from_millis(
                     parse_num(&get, "ACK_DEADLINE_MS", 2000)?.max(100),
                 ),
+                max_queue_wait: Duration::from_millis(parse_num(
+                    &get,
+                    "ROOM_MAX_QUEUE_WAIT_MS",
+                    100,
+                )?),
                 batch_max: parse_num(&get, "ROOM_BATCH_MAX", 256)?.clamp(1, 10_000) as usize,
                 batch_every: Duration::from_millis(parse_num(&get, "BATCH_EVERY_MS", 50)?.max(1)),
             },

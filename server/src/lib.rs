@@ -89,6 +89,7 @@ pub async fn build(
     let (socket_layer, io) = SocketIo::builder()
         .max_payload(config.max_packet_bytes)
         .max_buffer_size(config.socket_buffer_packets)
+        .ws_read_buffer_size(config.ws_read_buffer_bytes)
         .ws_max_message_size(config.max_packet_bytes as usize)
         .ws_max_frame_size(config.max_packet_bytes as usize)
         .with_parser(parser)

@@ -118,6 +118,8 @@ struct Room {
     stale: AtomicBool,
     generations: AtomicU64,
     last_used: Mutex<Instant>,
+    /// How long the writer's latest batch had waited in the queue (µs).
+    queue_wait_us: AtomicU64,
 }
 
 impl Room {
@@ -194,6 +196,16 @@ impl Rooms {
         // fresh room.
         for _ in 0..2 {
             let room = self.room(&id);
+            let queued = room.queue.capacity() < room.queue.max_capacity();
+            let waiting = Duration::from_micros(room.queue_wait_us.load(Ordering::Relaxed));
+            if queued && waiting > self.inner.config.max_queue_wait {
+                // The writer is behind: refuse now rather than add to everyone's wait.
+                self.inner.metrics.refused_busy.inc();
+                return Err(RoomError::Busy(
+                    "this chat is very busy right now; try again in a moment",
+                    BUSY_RETRY,
+                ));
+            }
             match room.queue.try_send(pending) {
                 Ok(()) => {
                     return Ok(Admitted {
@@ -335,6 +347,7 @@ impl Rooms {
             stale: AtomicBool::new(false),
             generations: AtomicU64::new(0),
             last_used: Mutex::new(Instant::now()),
+            queue_wait_us: AtomicU64::new(0),
         });
         rooms.insert(id.clone(), room.clone());
         self.inner.metrics.rooms.set(rooms.len() as i64);
@@ -434,6 +447,10 @@ impl Rooms {
                 }
             };
             room.touch();
+            room.queue_wait_us.store(
+                first.arrived.elapsed().as_micros() as u64,
+                Ordering::Relaxed,
+            );
             let mut batch = vec![first];
             while batch.len() < self.inner.config.batch_max {
                 match queued.try_recv() {

@@ -5,12 +5,11 @@ mod support;
 
 use std::{
     collections::BTreeSet,
-    process::Stdio,
     time::{Duration, Instant},
 };
 
 use futures::future::join_all;
-use support::{free_port, TestApp};
+use support::{own_db::OwnDatabase, TestApp};
 
 #[tokio::test]
 async fn sigterm_finishes_in_flight_sends_and_exits_promptly() {
@@ -76,85 +75,6 @@ async fn sigterm_finishes_in_flight_sends_and_exits_promptly() {
         acked.is_subset(&stored),
         "acked {acked:?} but stored {stored:?}"
     );
-}
-
-/// A MongoDB-wire server of this test's own, that can be stopped and started again
-/// on the same port with the same data.
-struct OwnDatabase {
-    port: u16,
-    dir: std::path::PathBuf,
-    child: Option<tokio::process::Child>,
-}
-
-impl OwnDatabase {
-    async fn start() -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "livechat-fault-db-{}",
-            uuid::Uuid::new_v4().simple()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut db = Self {
-            port: free_port(),
-            dir,
-            child: None,
-        };
-        db.resume().await;
-        db
-    }
-
-    async fn resume(&mut self) {
-        let child = tokio::process::Command::new("nx-27017")
-            .args([
-                "--data-dir",
-                self.dir.to_str().unwrap(),
-                "-p",
-                &self.port.to_string(),
-            ])
-            .args(["--pid-file", self.dir.join("pid").to_str().unwrap()])
-            .args(["--log-file", self.dir.join("log").to_str().unwrap()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("nx-27017");
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while tokio::net::TcpStream::connect(("127.0.0.1", self.port))
-            .await
-            .is_err()
-        {
-            assert!(Instant::now() < deadline, "database did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            c.kill().await.unwrap();
-            let _ = c.wait().await;
-        }
-        let _ = std::fs::remove_file(self.dir.join("pid"));
-    }
-
-    /// Freezes the database process: connections stay open, nothing answers.
-    fn hang(&self, frozen: bool) {
-        let pid = self.child.as_ref().unwrap().id().unwrap();
-        let signal = if frozen { "-STOP" } else { "-CONT" };
-        std::process::Command::new("kill")
-            .args([signal, &pid.to_string()])
-            .status()
-            .unwrap();
-    }
-
-    fn uri(&self) -> String {
-        format!("mongodb://127.0.0.1:{}/faults", self.port)
-    }
-}
-
-impl Drop for OwnDatabase {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
 
 #[tokio::test]

@@ -22,6 +22,13 @@ async fn main() {
     let (layer, io) = SocketIo::builder()
         .max_payload(16 * 1024)
         .max_buffer_size(256)
+        .ws_read_buffer_size(1024)
+        .ws_read_buffer_size(
+            std::env::var("WS_READ_BUFFER_BYTES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(4096),
+        )
         .ws_max_message_size(16 * 1024)
         .ws_max_frame_size(16 * 1024)
         .with_parser(parser)

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod own_db;
 pub mod socket;
 
 use std::{process::Stdio, sync::OnceLock, time::Duration};
@@ -409,5 +410,36 @@ pub fn seq_of(doc: &mongodb::bson::Document) -> i64 {
         Some(mongodb::bson::Bson::Int32(n)) => i64::from(*n),
         Some(mongodb::bson::Bson::Int64(n)) => *n,
         other => panic!("seq is {other:?}"),
+    }
+}
+
+impl TestApp {
+    /// Whether a user's message with this clientId is stored, read straight
+    /// from the database.
+    pub async fn is_stored(&self, live_id: &str, client_id: &str) -> bool {
+        let client = mongodb::Client::with_uri_str(&self.db_uri).await.unwrap();
+        let db = client.default_database().unwrap();
+        db.collection::<mongodb::bson::Document>("chat")
+            .find_one(mongodb::bson::doc! {"liveId": live_id, "clientId": client_id})
+            .await
+            .unwrap()
+            .is_some()
+    }
+
+    /// Stores a message as another writer would (another node, a migration),
+    /// bypassing this server.
+    pub async fn insert_foreign(&self, live_id: &str, seq: i64, client_id: &str) {
+        let client = mongodb::Client::with_uri_str(&self.db_uri).await.unwrap();
+        let db = client.default_database().unwrap();
+        let now = mongodb::bson::DateTime::now();
+        db.collection::<mongodb::bson::Document>("chat")
+            .insert_one(mongodb::bson::doc! {
+                "_id": mongodb::bson::oid::ObjectId::new(),
+                "liveId": live_id, "seq": seq, "userId": "elsewhere", "nickname": "elsewhere",
+                "content": "from another writer", "clientId": client_id,
+                "createdAt": now, "updatedAt": now,
+            })
+            .await
+            .unwrap();
     }
 }
