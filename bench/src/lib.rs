@@ -4,6 +4,7 @@
 //! connections, and CPU and memory read from /proc.
 
 pub mod client;
+pub mod history;
 pub mod join;
 pub mod proc;
 pub mod send;

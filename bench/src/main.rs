@@ -5,13 +5,14 @@
 //!            [--rooms 1] [--batch] [--stalled 0] [--ack-bound-ms 2000]
 //! bench join --addr HOST:PORT [--guests 3000] [--rate 500] [--hold-secs 2]
 //! bench idle --addr HOST:PORT [--conns 2000] [--rate 1000] [--no-room]
+//! bench history --addr HOST:PORT --mongodb-uri URI [--messages 100000] [--arrivals 300]
 //! ```
 //! `--server-pid` and `--db-pid` let it read their CPU and memory from /proc.
 //! Sending is open-loop: each sender sends on its schedule whatever the acks do.
 
 use std::{collections::HashMap, time::Duration};
 
-use bench::{join, send, setup, Setup};
+use bench::{history, join, send, setup, Setup};
 
 struct Args(HashMap<String, String>);
 
@@ -90,6 +91,7 @@ async fn main() {
         "send" => run_send(&args).await,
         "join" => run_join(&args).await,
         "idle" => run_idle(&args).await,
+        "history" => run_history(&args).await,
         other => fail(&format!("unknown scenario {other:?}")),
     };
     if let Err(e) = result {
@@ -246,6 +248,40 @@ async fn run_idle(args: &Args) -> Result<(), String> {
             .map_or("-".into(), |b| format!("{:.1}", b as f64 / 1e6)),
         r.bytes_per_connection
             .map_or("-".into(), |b| format!("{:.1} KB", b / 1000.0)),
+    );
+    Ok(())
+}
+
+async fn run_history(args: &Args) -> Result<(), String> {
+    let n = args.num("messages", 100_000u64);
+    let arrivals = args.num("arrivals", 300usize);
+    let uri = args
+        .0
+        .get("mongodb-uri")
+        .cloned()
+        .unwrap_or_else(|| fail("--mongodb-uri is required (the server's database)"));
+    let setup = setup(&addr(args), 0, 1, pids(args)).await?;
+    let r = history::run(&setup, &uri, n, arrivals).await?;
+    println!(
+        "history: one room with {} stored messages (seeded in {:.0} s)",
+        r.seeded,
+        r.seed_time.as_secs_f64()
+    );
+    println!(
+        "  first enter_room (loads the room) {:.1} ms",
+        r.first_enter.as_secs_f64() * 1e3
+    );
+    println!(
+        "  enter_room ms p50 {} p99 {} max {} ({arrivals} arrivals)",
+        ms(r.enter.0),
+        ms(r.enter.1),
+        ms(r.enter.2)
+    );
+    println!(
+        "  live page ms p50 {} p99 {} max {} ({arrivals} requests)",
+        ms(r.page.0),
+        ms(r.page.1),
+        ms(r.page.2)
     );
     Ok(())
 }
