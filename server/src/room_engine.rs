@@ -120,6 +120,39 @@ struct Room {
     last_used: Mutex<Instant>,
     /// How long the writer's latest batch had waited in the queue (µs).
     queue_wait_us: AtomicU64,
+    /// What storing one message has cost lately (µs, a moving average): with
+    /// the queue's length, the wait a new send would have.
+    per_message_us: AtomicU64,
+}
+
+impl Room {
+    /// The wait a send admitted now can expect before its write begins.
+    fn expected_wait(&self) -> Duration {
+        let queued = (self.queue.max_capacity() - self.queue.capacity()) as u64;
+        let estimate = queued * self.per_message_us.load(Ordering::Relaxed);
+        Duration::from_micros(estimate.max(if queued > 0 {
+            self.queue_wait_us.load(Ordering::Relaxed)
+        } else {
+            0
+        }))
+    }
+
+    /// Records what a write of `n` messages took. Only big batches count: they
+    /// show the marginal cost of a message (a lone message's write is mostly
+    /// round trip, which a queued burst shares).
+    fn note_write(&self, n: usize, took: Duration) {
+        if n < 16 {
+            return;
+        }
+        let sample = took.as_micros() as u64 / n.max(1) as u64;
+        let old = self.per_message_us.load(Ordering::Relaxed);
+        let new = if old == 0 {
+            sample
+        } else {
+            (old * 7 + sample) / 8
+        };
+        self.per_message_us.store(new, Ordering::Relaxed);
+    }
 }
 
 impl Room {
@@ -196,9 +229,7 @@ impl Rooms {
         // fresh room.
         for _ in 0..2 {
             let room = self.room(&id);
-            let queued = room.queue.capacity() < room.queue.max_capacity();
-            let waiting = Duration::from_micros(room.queue_wait_us.load(Ordering::Relaxed));
-            if queued && waiting > self.inner.config.max_queue_wait {
+            if room.expected_wait() > self.inner.config.max_queue_wait {
                 // The writer is behind: refuse now rather than add to everyone's wait.
                 self.inner.metrics.refused_busy.inc();
                 return Err(RoomError::Busy(
@@ -348,6 +379,7 @@ impl Rooms {
             generations: AtomicU64::new(0),
             last_used: Mutex::new(Instant::now()),
             queue_wait_us: AtomicU64::new(0),
+            per_message_us: AtomicU64::new(0),
         });
         rooms.insert(id.clone(), room.clone());
         self.inner.metrics.rooms.set(rooms.len() as i64);

@@ -20,6 +20,9 @@ use crate::{
 
 const ACK_TIMEOUT_MS: u32 = 10_000;
 const CATCH_UP_PAGE: u32 = 100;
+/// Times a send refused by a busy room goes again by itself before it is shown
+/// as failed.
+const AUTO_RETRIES: u8 = 3;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Conn {
@@ -246,6 +249,10 @@ impl Chat {
     }
 
     pub(super) fn transmit(self, o: Outgoing) {
+        self.transmit_attempt(o, 0);
+    }
+
+    fn transmit_attempt(self, o: Outgoing, attempt: u8) {
         let req = NewMessage {
             live_id: self.live_id.get_value(),
             content: o.content,
@@ -265,6 +272,13 @@ impl Chat {
                 }
                 // Not connected: stays pending and goes again after the reconnect.
                 Err(e) if e.code == ErrorCode::Timeout && !self.connected() => {}
+                // A busy room asked us to come back: do so quietly, a few times
+                // (same clientId, so it is stored once at most).
+                Err(WireError {
+                    code: ErrorCode::Unavailable,
+                    retry_after_ms: Some(ms),
+                    ..
+                }) if attempt < AUTO_RETRIES => self.retry_later(client_id, ms, attempt + 1),
                 Err(e) => {
                     if let Some(ms) = e.retry_after_ms {
                         self.cooldown_until.set(now() + ms as f64);
@@ -275,6 +289,28 @@ impl Chat {
                 }
             },
         );
+    }
+
+    /// Sends a still-pending message again after `after_ms`.
+    fn retry_later(self, client_id: String, after_ms: u64, attempt: u8) {
+        #[cfg(feature = "hydrate")]
+        gloo_timers::callback::Timeout::new(after_ms.clamp(100, 10_000) as u32, move || {
+            let pending = self
+                .log
+                .try_with_untracked(|l| {
+                    l.outgoing()
+                        .iter()
+                        .find(|o| o.client_id == client_id && o.delivery == Delivery::Pending)
+                        .cloned()
+                })
+                .flatten();
+            if let Some(o) = pending {
+                self.transmit_attempt(o, attempt);
+            }
+        })
+        .forget();
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (client_id, after_ms, attempt);
     }
 
     /// Runs a moderation action; failures are shown as a notice.

@@ -113,9 +113,15 @@ impl Writer {
                 .enumerate()
                 .map(|(i, (p, role))| document(&self.room, p, *role, last + 1 + i as u64))
                 .collect();
-            let timer = self.rooms.inner.metrics.store_seconds.start_timer();
+            let started = Instant::now();
             let result = self.rooms.inner.stores.chat.insert_batch(&docs).await;
-            timer.observe_duration();
+            let took = started.elapsed();
+            self.rooms
+                .inner
+                .metrics
+                .store_seconds
+                .observe(took.as_secs_f64());
+            self.room.note_write(docs.len(), took);
             self.rooms
                 .inner
                 .metrics
