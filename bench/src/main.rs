@@ -5,7 +5,7 @@
 //!            [--rooms 1] [--batch] [--stalled 0] [--ack-bound-ms 2000]
 //! bench join --addr HOST:PORT [--guests 3000] [--rate 500] [--hold-secs 2]
 //! bench idle --addr HOST:PORT [--conns 2000] [--rate 1000] [--no-room]
-//! bench history --addr HOST:PORT --mongodb-uri URI [--messages 100000] [--arrivals 300]
+//! bench history --addr HOST:PORT --mongodb-uri URI (or BENCH_MONGODB_URI) [--messages 100000] [--arrivals 300]
 //! ```
 //! `--server-pid` and `--db-pid` let it read their CPU and memory from /proc.
 //! Sending is open-loop: each sender sends on its schedule whatever the acks do.
@@ -259,7 +259,10 @@ async fn run_history(args: &Args) -> Result<(), String> {
         .0
         .get("mongodb-uri")
         .cloned()
-        .unwrap_or_else(|| fail("--mongodb-uri is required (the server's database)"));
+        .or_else(|| std::env::var("BENCH_MONGODB_URI").ok())
+        .unwrap_or_else(|| {
+            fail("--mongodb-uri (or BENCH_MONGODB_URI) is required: the server's database")
+        });
     let setup = setup(&addr(args), 0, 1, pids(args)).await?;
     let r = history::run(&setup, &uri, n, arrivals).await?;
     println!(

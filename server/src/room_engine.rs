@@ -400,23 +400,22 @@ impl Rooms {
     async fn load(&self, id: &LiveId) -> Result<View, RoomError> {
         let stores = &self.inner.stores;
         let rules = RoomRules::load(stores, id).await?;
-        // The last seq first: a message stored in between is then in the page.
-        let last_seq = stores.chat.last_seq(id).await?;
-        let newest = stores
-            .chat
-            .history(
-                id,
-                HistoryQuery {
-                    window: HistoryWindow::Latest,
-                    limit: RECENT_KEPT as u32,
-                },
-            )
-            .await?;
-        let last_seq = last_seq.max(newest.messages.last().map_or(0, |m| m.seq));
+        // One query: the newest messages, deleted ones included, give both the
+        // room's last seq and the recent history.
+        let mut newest = stores.chat.newest(id, RECENT_KEPT as i64 + 1).await?;
+        let older_exist = newest.len() > RECENT_KEPT;
+        newest.truncate(RECENT_KEPT);
+        newest.reverse();
+        let last_seq = newest.last().map_or(0, |d| d.seq.max(0) as u64);
+        let visible: Vec<_> = newest
+            .iter()
+            .filter(|d| d.deleted_at_ms.is_none())
+            .map(crate::store::chat::ChatDoc::to_message)
+            .collect();
         Ok(View {
             rules: Arc::new(rules),
             rules_generation: 0,
-            recent: Recent::new(newest.messages, last_seq, newest.has_more),
+            recent: Recent::new(visible, last_seq, older_exist),
         })
     }
 

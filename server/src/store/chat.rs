@@ -132,6 +132,21 @@ impl ChatStore {
         }
     }
 
+    /// A room's newest `limit` messages, deleted ones included, newest first
+    /// (one query tells both the last seq and what to show).
+    pub async fn newest(&self, live: &LiveId, limit: i64) -> Result<Vec<ChatDoc>, StoreError> {
+        let find = async {
+            self.coll
+                .find(doc! {"liveId": live.as_str()})
+                .sort(doc! {"seq": -1})
+                .limit(limit)
+                .await?
+                .try_collect::<Vec<_>>()
+                .await
+        };
+        bounded(self.timeout, find).await
+    }
+
     /// Messages of a room with `from <= seq <= to`, deleted ones included,
     /// oldest first (to learn what another writer stored).
     pub async fn range(
