@@ -76,6 +76,11 @@ fn ms(v: f64) -> String {
     }
 }
 
+/// "p50 X p99 Y max Z" from a (p50, p99, max) summary in ms.
+fn spread((p50, p99, max): (f64, f64, f64)) -> String {
+    format!("p50 {} p99 {} max {}", ms(p50), ms(p99), ms(max))
+}
+
 fn secs(d: Option<Duration>) -> String {
     d.map_or("-".into(), |d| format!("{:.2} s", d.as_secs_f64()))
 }
@@ -148,20 +153,16 @@ async fn run_send(args: &Args) -> Result<(), String> {
         r.unanswered
     );
     println!(
-        "  ack ms p50 {} p99 {} max {}  later than {} ms: {}",
-        ms(r.ack.0),
-        ms(r.ack.1),
-        ms(r.ack.2),
+        "  ack ms {}  later than {} ms: {}",
+        spread(r.ack),
         o.ack_bound.as_millis(),
         r.late_acks
     );
     println!(
-        "  deliveries {} in {} frames  delivery ms p50 {} p99 {} max {}",
+        "  deliveries {} in {} frames  delivery ms {}",
         r.deliveries,
         r.frames,
-        ms(r.delivery.0),
-        ms(r.delivery.1),
-        ms(r.delivery.2)
+        spread(r.delivery)
     );
     println!("  lost {}  duplicated {}  out of seq order {}  per-sender order violations {}  viewers dropped {}", r.lost, r.duplicates, r.out_of_order, r.sender_order_violations, r.viewers_dropped);
     println!(
@@ -195,12 +196,7 @@ async fn run_join(args: &Args) -> Result<(), String> {
         r.failed,
         r.all_in.as_secs_f64()
     );
-    println!(
-        "  join ms p50 {} p99 {} max {}",
-        ms(r.join.0),
-        ms(r.join.1),
-        ms(r.join.2)
-    );
+    println!("  join ms {}", spread(r.join));
     println!(
         "  viewer_count frames {} (closest two at one viewer: {})  server CPU {}",
         r.count_frames,
@@ -274,17 +270,7 @@ async fn run_history(args: &Args) -> Result<(), String> {
         "  first enter_room (loads the room) {:.1} ms",
         r.first_enter.as_secs_f64() * 1e3
     );
-    println!(
-        "  enter_room ms p50 {} p99 {} max {} ({arrivals} arrivals)",
-        ms(r.enter.0),
-        ms(r.enter.1),
-        ms(r.enter.2)
-    );
-    println!(
-        "  live page ms p50 {} p99 {} max {} ({arrivals} requests)",
-        ms(r.page.0),
-        ms(r.page.1),
-        ms(r.page.2)
-    );
+    println!("  enter_room ms {} ({arrivals} arrivals)", spread(r.enter));
+    println!("  live page ms {} ({arrivals} requests)", spread(r.page));
     Ok(())
 }

@@ -324,6 +324,7 @@ impl Rooms {
                         v.rules_generation = generation;
                     }
                 });
+                room.stale.store(false, Ordering::SeqCst);
             }
             Err(e) => {
                 // Handled here: the writer reloads before storing anything more.

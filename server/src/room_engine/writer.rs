@@ -84,10 +84,10 @@ impl Writer {
     /// The rules to check against, reloaded first if a reload failed earlier.
     async fn current_rules(&self) -> Option<Arc<RoomRules>> {
         if self.room.stale.load(Ordering::SeqCst) {
+            // A successful reload clears the flag; a failed one is logged there
+            // and tried again before the next batch.
             self.rooms.refresh(&self.room.id).await;
-            if self.room.stale.swap(false, Ordering::SeqCst) {
-                // Still failing (logged by refresh); try again next batch.
-                self.room.stale.store(true, Ordering::SeqCst);
+            if self.room.stale.load(Ordering::SeqCst) {
                 return None;
             }
         }

@@ -390,6 +390,13 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// The seqs stored for a live, in order.
+    pub async fn stored_seqs(&self, live_id: &str) -> Vec<i64> {
+        self.stored(live_id).await.iter().map(seq_of).collect()
+    }
+}
+
 /// A JWT signed with any secret and claims, for handshake tests.
 pub fn token_with(secret: &str, claims: Value) -> String {
     jsonwebtoken::encode(
