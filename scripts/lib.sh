@@ -84,6 +84,22 @@ ensure_database_server() {
   hash -r
 }
 
+# Redis 7 (Debian) for cluster mode and its tests; nginx for ./scripts/cluster.
+ensure_redis() {
+  if ! command -v redis-server >/dev/null; then
+    apt_install redis-server
+    # The package's own service is not used: tests and scripts start their own.
+    service redis-server stop >/dev/null 2>&1 || true
+  fi
+}
+
+ensure_nginx() {
+  if ! command -v nginx >/dev/null; then
+    apt_install nginx
+    service nginx stop >/dev/null 2>&1 || true
+  fi
+}
+
 ensure_npm_packages() {
   if ! command -v npm >/dev/null; then
     apt_install nodejs npm

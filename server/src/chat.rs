@@ -5,17 +5,18 @@
 use std::{sync::Arc, time::Duration};
 
 use app::protocol::{ChatPage, GetChat, HistoryQuery, LiveId, NewMessage};
-use socketioxide::SocketIo;
 use tokio_util::task::TaskTracker;
 
 use crate::{
     auth::Identity,
+    cluster::{Cluster, ClusterError},
     config::RoomsConfig,
     metrics::Metrics,
     moderation::{ModAction, Moderation, Outcome},
     presence::Presence,
     room::{find_live, RoomError},
     room_engine::{Admitted, Rooms, Snapshot},
+    sockets::Sockets,
     store::{lives::LiveDoc, Stores},
 };
 
@@ -36,6 +37,7 @@ impl ChatService {
         metrics: Arc<Metrics>,
         presence: Presence,
         config: RoomsConfig,
+        cluster: Option<Cluster>,
     ) -> Self {
         let moderation = Arc::new(moderation);
         Self {
@@ -45,6 +47,7 @@ impl ChatService {
                 metrics.clone(),
                 presence,
                 config,
+                cluster,
             ),
             stores,
             moderation,
@@ -53,9 +56,20 @@ impl ChatService {
         }
     }
 
-    /// The socket.io server rooms fan out on.
-    pub fn attach(&self, io: SocketIo) {
-        self.rooms.attach(io);
+    /// The socket.io server rooms fan out on (and, in cluster mode, the start of
+    /// listening to the other nodes).
+    pub async fn attach(&self, io: Sockets) -> Result<(), ClusterError> {
+        self.rooms.attach(io).await
+    }
+
+    /// The socket.io server, once attached.
+    pub fn sockets(&self) -> Option<&Sockets> {
+        self.rooms.sockets()
+    }
+
+    /// The cluster this node is part of, if any.
+    pub fn cluster(&self) -> Option<&Cluster> {
+        self.rooms.cluster()
     }
 
     /// Admits a send into its room, in call order (call synchronously as sends
@@ -68,6 +82,14 @@ impl ChatService {
             ));
         }
         let who = who.ok_or(RoomError::Unauthorized)?;
+        if self.cluster().is_some_and(|c| !c.is_up()) {
+            // Other nodes would not hear of the message: refuse it rather than
+            // deliver it late (the client resends it once Redis is back).
+            return Err(RoomError::Busy(
+                "chat is reconnecting; try again",
+                Duration::from_secs(1),
+            ));
+        }
         self.rooms.admit(who, req)
     }
 
@@ -132,14 +154,35 @@ impl ChatService {
     ) -> Result<Outcome, RoomError> {
         let outcome = self.moderation.act(who, action).await?;
         if let Ok(id) = LiveId::parse(&outcome.live_id) {
-            self.rooms.deleted(&id, &outcome.deleted);
-            self.rooms.refresh(&id).await;
+            self.changed(&id, &outcome.deleted).await;
         }
         Ok(outcome)
     }
 
     /// After a write to the live itself (e.g. it ended).
     pub async fn live_changed(&self, id: &LiveId) {
+        self.changed(id, &[]).await;
+    }
+
+    /// Brings every node's memory of a room in line with a change written to
+    /// the database, before the change is acknowledged: a newer rules version
+    /// in Redis makes every node's next batch reload the rules first (so a ban
+    /// on one node holds on all at once), and a message tells them to drop
+    /// deleted messages and reload now.
+    async fn changed(&self, id: &LiveId, deleted: &[String]) {
+        let cluster = self.cluster();
+        if let Some(cluster) = cluster {
+            if let Err(e) = cluster.bump_rules(id).await {
+                // Sends are refused while Redis is gone; rooms reload when it is back.
+                tracing::warn!(error = %e, live = %id, "cannot bump a room's rules version");
+            }
+        }
+        self.rooms.deleted(id, deleted);
         self.rooms.refresh(id).await;
+        if let Some(cluster) = cluster {
+            if let Err(e) = cluster.publish_changed(id, deleted).await {
+                tracing::warn!(error = %e, live = %id, "cannot tell other nodes of a change");
+            }
+        }
     }
 }

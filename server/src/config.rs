@@ -40,6 +40,12 @@ pub struct Config {
     /// Where development keeps state it generates (its random JWT secret).
     pub data_dir: PathBuf,
     pub rooms: RoomsConfig,
+    /// Cluster mode when set: nodes share rooms, counts and limits through
+    /// this Redis (7+). Unset: one node, everything in-process.
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key and channel (several deployments may share a
+    /// Redis).
+    pub redis_prefix: String,
 }
 
 /// How each room's writer admits and batches sends.
@@ -245,7 +251,18 @@ impl Config {
                 batch_max: parse_num(&get, "ROOM_BATCH_MAX", 256)?.clamp(1, 10_000) as usize,
                 batch_every: Duration::from_millis(parse_num(&get, "BATCH_EVERY_MS", 50)?.max(1)),
             },
+            redis_url: get("REDIS_URL").filter(|u| !u.trim().is_empty()),
+            redis_prefix: get("REDIS_PREFIX")
+                .filter(|p| !p.is_empty())
+                .unwrap_or_else(|| "livechat".into()),
         };
+        if let Some(url) = &config.redis_url {
+            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                return Err(ConfigError(
+                    "REDIS_URL must be a redis:// or rediss:// URL".into(),
+                ));
+            }
+        }
         if prod {
             config.refuse_unsafe_production()?;
         }

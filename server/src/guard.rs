@@ -85,7 +85,7 @@ pub async fn front_door(State(state): State<AppState>, req: Request, next: Next)
                 .any(|p| p.starts_with("sid="));
         if new_socket {
             if let Some(ip) = request_ip(&req, state.config.trusted_proxy_hops) {
-                if let Err(wait) = state.limits.connections.check(&crate::limits::ip_key(ip)) {
+                if let Err(wait) = state.limits.connection(ip).await {
                     return ApiError::rate_limited(
                         "too many new connections from this address",
                         wait,

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod chat;
+pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -19,6 +20,7 @@ pub mod room_engine;
 pub mod routes;
 pub mod seed;
 pub mod socket;
+pub mod sockets;
 pub mod state;
 pub mod store;
 
@@ -34,12 +36,14 @@ use tokio::net::TcpListener;
 use crate::{
     auth::{Authenticator, Passwords},
     chat::ChatService,
+    cluster::Cluster,
     config::Config,
     health::Health,
     limits::ClientLimits,
     moderation::Moderation,
     pages::Pages,
     presence::Presence,
+    sockets::{ClusterAdapter, Sockets},
     state::AppState,
     store::Stores,
 };
@@ -48,8 +52,19 @@ use crate::{
 pub async fn build(
     config: Config,
     leptos_options: LeptosOptions,
-) -> startup::Result<(Router, SocketIo, ChatService)> {
+) -> startup::Result<(Router, Sockets, ChatService)> {
     let stores = Stores::connect(&config.mongodb_uri, config.db_timeout).await?;
+    let cluster = match &config.redis_url {
+        Some(url) => {
+            let connected = Cluster::connect(url, &config.redis_prefix).await?;
+            tracing::info!(
+                node = connected.cluster.node_id(),
+                "cluster mode: redis connected"
+            );
+            Some(connected)
+        }
+        None => None,
+    };
     // Indexes and demo data need the database; if it is down at start the server
     // still comes up (readiness says not ready) and creates them once it is back.
     {
@@ -59,15 +74,23 @@ pub async fn build(
     }
     let health = Health::watch(stores.clone());
     let auth = Authenticator::new(&config.jwt, stores.users.clone(), config.cookie_secure);
-    let presence = Presence::default();
+    let presence = Presence::new(cluster.as_ref().map(|c| c.cluster.clone()));
     let chat = ChatService::new(
         stores.clone(),
-        Moderation::new(stores, &config.limits),
+        Moderation::new(
+            stores,
+            &config.limits,
+            cluster.as_ref().map(|c| c.cluster.clone()),
+        ),
         Arc::new(metrics::Metrics::new()),
         presence.clone(),
         config.rooms.clone(),
+        cluster.as_ref().map(|c| c.cluster.clone()),
     );
-    let limits = Arc::new(ClientLimits::new(&config.limits));
+    let limits = Arc::new(ClientLimits::new(
+        &config.limits,
+        cluster.as_ref().map(|c| c.cluster.clone()),
+    ));
     {
         // Limiter state of clients gone quiet is dropped, so memory stays bounded.
         let (chat, limits) = (chat.clone(), limits.clone());
@@ -86,7 +109,7 @@ pub async fn build(
     let parser = socketioxide::ParserConfig::common()
         .max_incoming_binaries(0)
         .max_incoming_binary_buf_size(config.max_packet_bytes as usize);
-    let (socket_layer, io) = SocketIo::builder()
+    let builder = SocketIo::builder()
         .max_payload(config.max_packet_bytes)
         .max_buffer_size(config.socket_buffer_packets)
         .ws_read_buffer_size(config.ws_read_buffer_bytes)
@@ -96,10 +119,35 @@ pub async fn build(
         .with_state(chat.clone())
         .with_state(auth.clone())
         .with_state(limits.clone())
-        .with_state(presence.clone())
-        .build_layer();
-    socket::register(&io);
-    chat.attach(io.clone());
+        .with_state(presence.clone());
+    let (socket_layer, io) = match cluster {
+        None => {
+            let (layer, io) = builder.build_layer();
+            socket::register!(io);
+            (SocketLayer::Single(layer), Sockets::Single(io))
+        }
+        Some(connected) => {
+            let adapter_client = connected.adapter_client.clone();
+            let adapter = socketioxide_redis::RedisAdapterCtr::new_with_fred_config(
+                connected.adapter_client,
+                socketioxide_redis::RedisAdapterConfig::new()
+                    .with_prefix(format!("{}-sio", config.redis_prefix))
+                    .with_request_timeout(std::time::Duration::from_secs(2)),
+            )
+            .await
+            .map_err(cluster::ClusterError::from)?;
+            let (layer, io) = builder
+                .with_adapter::<ClusterAdapter>(adapter)
+                .build_layer();
+            socket::register!(io)
+                .await
+                .map_err(|e| startup::StartError::Adapter(e.to_string()))?;
+            cluster::keep_subscribed(&adapter_client, || {});
+            (SocketLayer::Cluster(layer), Sockets::Cluster(io))
+        }
+    };
+    presence.attach(io.clone());
+    chat.attach(io.clone()).await?;
 
     let state = AppState {
         passwords: Passwords::new(config.limits.password_hash_concurrency),
@@ -139,8 +187,12 @@ pub async fn build(
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
-        >(page_context, shell))
-        .layer(socket_layer)
+        >(page_context, shell));
+    let router = match socket_layer {
+        SocketLayer::Single(layer) => router.layer(layer),
+        SocketLayer::Cluster(layer) => router.layer(layer),
+    };
+    let router = router
         .layer(middleware::from_fn_with_state(
             state.clone(),
             guard::front_door,
@@ -151,6 +203,12 @@ pub async fn build(
         ))
         .with_state(state);
     Ok((router, io, chat))
+}
+
+/// The socket.io layer of either kind of server.
+enum SocketLayer {
+    Single(socketioxide::layer::SocketIoLayer),
+    Cluster(socketioxide::layer::SocketIoLayer<ClusterAdapter>),
 }
 
 async fn prepare_database(stores: Stores, seed: bool) {
@@ -184,7 +242,7 @@ const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 pub async fn serve(
     listener: TcpListener,
     router: Router,
-    io: SocketIo,
+    io: Sockets,
     chat: ChatService,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -225,6 +283,10 @@ pub mod startup {
         Store(#[from] crate::store::StoreError),
         #[error("cannot listen: {0}")]
         Io(#[from] std::io::Error),
+        #[error(transparent)]
+        Cluster(#[from] crate::cluster::ClusterError),
+        #[error("socket.io adapter: {0}")]
+        Adapter(String),
     }
     pub type Result<T> = std::result::Result<T, StartError>;
 }

@@ -17,7 +17,11 @@ use governor::{
     clock::Clock, DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter,
 };
 
-use crate::{auth::login_throttle::LoginThrottle, config::Limits};
+use crate::{
+    auth::login_throttle::LoginThrottle,
+    cluster::{limits::Rate, Cluster},
+    config::Limits,
+};
 
 /// `n` per `window`, all of them usable at once.
 pub fn quota(n: u32, window: Duration) -> Quota {
@@ -153,10 +157,22 @@ impl SocketCounts {
     }
 }
 
-/// Per-client limits outside any room.
+/// Where a socket was counted towards its account's cap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SocketSlot {
+    Local,
+    Shared,
+}
+
+/// Per-client limits outside any room. In a cluster, connections and logins
+/// per IP and sockets per account are counted in Redis for all nodes; if Redis
+/// cannot answer, each node falls back to its own count (still bounded).
 pub struct ClientLimits {
     pub connections: KeyedLimit,
     pub logins: KeyedLimit,
+    connection_rate: Rate,
+    login_rate: Rate,
+    cluster: Option<Cluster>,
     pub login_failures: LoginThrottle,
     pub sockets: SocketCounts,
     pub sockets_per_user: u32,
@@ -166,9 +182,18 @@ pub struct ClientLimits {
 }
 
 impl ClientLimits {
-    pub fn new(l: &Limits) -> Self {
+    pub fn new(l: &Limits, cluster: Option<Cluster>) -> Self {
         let minute = Duration::from_secs(60);
         Self {
+            connection_rate: Rate {
+                n: l.connections_per_ip_per_min,
+                window: minute,
+            },
+            login_rate: Rate {
+                n: l.logins_per_ip_per_min,
+                window: minute,
+            },
+            cluster,
             connections: KeyedLimit::new(
                 quota(l.connections_per_ip_per_min, minute),
                 l.limiter_max_keys,
@@ -180,6 +205,65 @@ impl ClientLimits {
             socket_events_per_sec: l.socket_events_per_sec,
             socket_event_burst: l.socket_event_burst,
             rooms_per_socket: l.rooms_per_socket,
+        }
+    }
+
+    /// A new connection from `ip`: `Err(wait)` when its budget is spent.
+    pub async fn connection(&self, ip: IpAddr) -> Result<(), Duration> {
+        self.spend("conn", ip, self.connection_rate, &self.connections)
+            .await
+    }
+
+    /// A login or signup attempt from `ip`.
+    pub async fn login(&self, ip: IpAddr) -> Result<(), Duration> {
+        self.spend("login", ip, self.login_rate, &self.logins).await
+    }
+
+    async fn spend(
+        &self,
+        what: &'static str,
+        ip: IpAddr,
+        rate: Rate,
+        local: &KeyedLimit,
+    ) -> Result<(), Duration> {
+        let key = ip_key(ip);
+        if let Some(cluster) = &self.cluster {
+            match cluster.spend(what, &key, rate).await {
+                Ok(r) => return r,
+                Err(e) => tracing::debug!(error = %e, "redis limit unavailable; counting locally"),
+            }
+        }
+        local.check(&key)
+    }
+
+    /// Counts a new socket of `user`; `None` when they have
+    /// `sockets_per_user` open already (on all nodes).
+    pub async fn open_socket(&self, user: &str) -> Option<SocketSlot> {
+        if let Some(cluster) = &self.cluster {
+            match cluster.open_socket(user, self.sockets_per_user).await {
+                Ok(true) => return Some(SocketSlot::Shared),
+                Ok(false) => return None,
+                Err(e) => {
+                    tracing::debug!(error = %e, "redis socket count unavailable; counting locally")
+                }
+            }
+        }
+        self.sockets
+            .try_open(user, self.sockets_per_user)
+            .then_some(SocketSlot::Local)
+    }
+
+    pub fn close_socket(&self, user: &str, slot: SocketSlot) {
+        match (slot, &self.cluster) {
+            (SocketSlot::Shared, Some(cluster)) => {
+                let (cluster, user) = (cluster.clone(), user.to_owned());
+                tokio::spawn(async move {
+                    if let Err(e) = cluster.close_socket(&user).await {
+                        tracing::debug!(error = %e, "cannot uncount a socket in redis");
+                    }
+                });
+            }
+            _ => self.sockets.close(user),
         }
     }
 

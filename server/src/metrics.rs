@@ -19,6 +19,9 @@ pub struct Metrics {
     pub ack_seconds: Histogram,
     /// Sends refused because their room's queue was full or they waited too long.
     pub refused_busy: IntCounter,
+    /// Gaps in a room's seqs read from the database (cluster: a message missed
+    /// on Redis, or a node that died between storing and publishing).
+    pub gaps_filled: IntCounter,
     pub batch_size: Histogram,
 }
 
@@ -63,6 +66,11 @@ impl Metrics {
                 "Sends refused at admission: the room's queue was full or they waited too long",
             )
             .unwrap(),
+            gaps_filled: IntCounter::new(
+                "seq_gaps_filled_total",
+                "Gaps in a room's seqs filled from the database before delivery",
+            )
+            .unwrap(),
             batch_size: Histogram::with_opts(
                 HistogramOpts::new("store_batch_messages", "Messages stored per insert_many")
                     .buckets(vec![
@@ -90,6 +98,9 @@ impl Metrics {
             .register(Box::new(m.refused_busy.clone()))
             .unwrap();
         m.registry.register(Box::new(m.batch_size.clone())).unwrap();
+        m.registry
+            .register(Box::new(m.gaps_filled.clone()))
+            .unwrap();
         m
     }
 

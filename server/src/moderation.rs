@@ -18,6 +18,10 @@ use bson::{oid::ObjectId, DateTime};
 
 use crate::{
     auth::Identity,
+    cluster::{
+        limits::{Rate, Refused, SendQuota},
+        Cluster,
+    },
     config::Limits,
     limits::{quota, KeyedLimit},
     room::{rules::RoomRules, RoomError},
@@ -92,6 +96,16 @@ pub struct Moderation {
     user_rate: KeyedLimit,
     mod_rate: KeyedLimit,
     slow: SlowMode,
+    rates: (Rate, Rate),
+    /// Cluster mode: the rate and slow mode are kept in Redis, for all nodes.
+    cluster: Option<Cluster>,
+}
+
+/// A send that passed the room's rules, and the quotas it must still take.
+#[derive(Clone, Copy, Debug)]
+pub struct Passed {
+    pub role: RoomRole,
+    slow: Option<Duration>,
 }
 
 fn forbidden(msg: &str) -> RoomError {
@@ -99,8 +113,19 @@ fn forbidden(msg: &str) -> RoomError {
 }
 
 impl Moderation {
-    pub fn new(stores: Stores, limits: &Limits) -> Self {
+    pub fn new(stores: Stores, limits: &Limits, cluster: Option<Cluster>) -> Self {
         Self {
+            rates: (
+                Rate {
+                    n: limits.messages,
+                    window: limits.window,
+                },
+                Rate {
+                    n: limits.mod_messages,
+                    window: limits.window,
+                },
+            ),
+            cluster,
             stores,
             user_rate: KeyedLimit::new(
                 quota(limits.messages, limits.window),
@@ -121,28 +146,19 @@ impl Moderation {
         self.slow.sweep(Duration::from_secs(3600));
     }
 
-    /// Everything that may stop `who` sending `content` to a room, checked
-    /// against the room's rules in memory (no query). Returns their role (for the
-    /// badge). The slow-mode slot is taken last, so a message refused for another
-    /// reason does not cost it.
+    /// The room's rules a send must pass, checked in memory (no query): bans and
+    /// timeouts, account age, blocked terms. Returns the sender's role (for the
+    /// badge) and the quotas still to take (`take_quotas`), so a message refused
+    /// here costs none.
     pub fn check_send(
         &self,
-        id: &LiveId,
         rules: &RoomRules,
         who: &Identity,
         content: &MessageContent,
         now_ms: i64,
-    ) -> Result<RoomRole, RoomError> {
+    ) -> Result<Passed, RoomError> {
         let live = &rules.live;
         let role = role_of(live, Some(who));
-        let limiter = if role.moderates() {
-            &self.mod_rate
-        } else {
-            &self.user_rate
-        };
-        limiter
-            .check(&who.user_id)
-            .map_err(RoomError::RateLimited)?;
         // Restrictions bind moderators too; only the streamer and admins are free.
         if role.can_be_restricted() {
             if let Some(until) = rules.restriction(&who.user_id, now_ms) {
@@ -152,7 +168,7 @@ impl Moderation {
             }
         }
         if role.moderates() {
-            return Ok(role);
+            return Ok(Passed { role, slow: None });
         }
         let s = &live.settings;
         if s.min_account_age_mins > 0 {
@@ -170,16 +186,87 @@ impl Moderation {
         if terms::find_blocked(content.as_str(), &s.blocked_terms).is_some() {
             return Err(RoomError::Blocked);
         }
-        if s.slow_mode_secs > 0 {
-            self.slow
-                .take(
-                    id.as_str(),
-                    &who.user_id,
-                    Duration::from_secs(s.slow_mode_secs as u64),
-                )
-                .map_err(RoomError::SlowMode)?;
+        Ok(Passed {
+            role,
+            slow: (s.slow_mode_secs > 0).then(|| Duration::from_secs(s.slow_mode_secs as u64)),
+        })
+    }
+
+    /// Takes, in order, the rate and slow-mode quotas of sends that passed the
+    /// rules: in memory on one node, in Redis (one round trip for the whole
+    /// batch) in a cluster, so one user's sends through different nodes share
+    /// them. In a cluster, also returns the room's rules version.
+    pub async fn take_quotas(
+        &self,
+        id: &LiveId,
+        sends: &[(&Identity, Passed)],
+    ) -> (Vec<Result<(), RoomError>>, Option<u64>) {
+        let Some(cluster) = self.cluster.as_ref().filter(|_| !sends.is_empty()) else {
+            let taken = sends
+                .iter()
+                .map(|(who, p)| {
+                    let limiter = if p.role.moderates() {
+                        &self.mod_rate
+                    } else {
+                        &self.user_rate
+                    };
+                    limiter
+                        .check(&who.user_id)
+                        .map_err(RoomError::RateLimited)?;
+                    if let Some(interval) = p.slow {
+                        self.slow
+                            .take(id.as_str(), &who.user_id, interval)
+                            .map_err(RoomError::SlowMode)?;
+                    }
+                    Ok(())
+                })
+                .collect();
+            return (taken, None);
+        };
+        let quotas: Vec<SendQuota> = sends
+            .iter()
+            .map(|(who, p)| {
+                let (rate, tier) = if p.role.moderates() {
+                    (self.rates.1, "mod")
+                } else {
+                    (self.rates.0, "user")
+                };
+                SendQuota {
+                    user: &who.user_id,
+                    rate,
+                    tier,
+                    room: id,
+                    slow: p.slow,
+                }
+            })
+            .collect();
+        match cluster.take_sends(id, &quotas).await {
+            Ok((version, taken)) => (
+                taken
+                    .into_iter()
+                    .map(|t| {
+                        t.map_err(|r| match r {
+                            Refused::Rate(wait) => RoomError::RateLimited(wait),
+                            Refused::SlowMode(wait) => RoomError::SlowMode(wait),
+                        })
+                    })
+                    .collect(),
+                Some(version),
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, live = %id, "cannot take send quotas from redis");
+                let refused = sends
+                    .iter()
+                    .map(|_| {
+                        Err(RoomError::Busy(
+                            "chat is reconnecting; try again",
+                            Duration::from_secs(1),
+                        ))
+                    })
+                    .collect();
+                (refused, None)
+            }
         }
-        Ok(role)
     }
 
     async fn refuse_if_restricted(&self, id: &LiveId, user_id: &str) -> Result<(), RoomError> {

@@ -2,6 +2,10 @@
 //! leave, and the `viewer_count` announcement: at most once per second per room
 //! and only when the count changed, so joins and leaves cost the room O(1) frames
 //! a second, not one frame per viewer per join.
+//!
+//! In a cluster each node records its own count in Redis and announces the
+//! room's total on all live nodes to its own sockets; it re-reads the total
+//! every second, so other nodes' joins, leaves and deaths show up.
 
 use std::{
     collections::HashMap,
@@ -9,10 +13,8 @@ use std::{
     time::{Duration, Instant},
 };
 
+use crate::{cluster::Cluster, room::room_of, sockets::Sockets};
 use app::protocol::{events, LiveId, ViewerCount};
-use socketioxide::SocketIo;
-
-use crate::room::room_of;
 
 const EVERY: Duration = Duration::from_secs(1);
 /// Even the first announcement waits a little, so a burst of joins settles into
@@ -35,6 +37,8 @@ impl Members {
 #[derive(Default)]
 struct RoomPresence {
     members: Members,
+    /// The room's viewers on every node, as last read (cluster mode).
+    total: Option<u64>,
     announced: Option<u64>,
     announced_at: Option<Instant>,
     scheduled: bool,
@@ -43,22 +47,62 @@ struct RoomPresence {
 #[derive(Clone, Default)]
 pub struct Presence {
     rooms: Arc<Mutex<HashMap<LiveId, RoomPresence>>>,
+    io: Arc<std::sync::OnceLock<Sockets>>,
+    cluster: Option<Cluster>,
 }
 
 impl Presence {
+    pub fn new(cluster: Option<Cluster>) -> Self {
+        Self {
+            cluster,
+            ..Self::default()
+        }
+    }
+
+    /// The socket.io server counts are announced on; set once at start-up. In
+    /// a cluster, starts re-reading every room's total each second.
+    pub fn attach(&self, io: Sockets) {
+        let _ = self.io.set(io);
+        if self.cluster.is_some() {
+            let this = self.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(EVERY);
+                every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    every.tick().await;
+                    let idle: Vec<LiveId> = {
+                        let rooms = this.rooms.lock().expect("presence");
+                        rooms
+                            .iter()
+                            .filter(|(_, r)| !r.scheduled)
+                            .map(|(id, _)| id.clone())
+                            .collect()
+                    };
+                    for id in idle {
+                        this.announce(&id).await;
+                    }
+                }
+            });
+        }
+    }
+
     pub fn members(&self, id: &LiveId) -> Members {
         let rooms = self.rooms.lock().expect("presence");
         rooms.get(id).map(|r| r.members).unwrap_or_default()
     }
 
-    /// Viewers (sockets) in a room on this node.
+    /// Viewers (sockets) in a room: on every node in a cluster (as last read).
     pub fn count(&self, id: &LiveId) -> u64 {
-        self.members(id).total()
+        let rooms = self.rooms.lock().expect("presence");
+        rooms.get(id).map_or(0, |r| {
+            r.total
+                .map_or(r.members.total(), |t| t.max(r.members.total()))
+        })
     }
 
     /// A socket entered the room.
-    pub fn entered(&self, io: &SocketIo, id: &LiveId, batch: bool) {
-        self.update(io, id, |m| {
+    pub fn entered(&self, id: &LiveId, batch: bool) {
+        self.update(id, |m| {
             if batch {
                 m.batchers += 1
             } else {
@@ -68,8 +112,8 @@ impl Presence {
     }
 
     /// A socket left the room (or disconnected).
-    pub fn left(&self, io: &SocketIo, id: &LiveId, batch: bool) {
-        self.update(io, id, |m| {
+    pub fn left(&self, id: &LiveId, batch: bool) {
+        self.update(id, |m| {
             if batch {
                 m.batchers = m.batchers.saturating_sub(1)
             } else {
@@ -79,7 +123,7 @@ impl Presence {
     }
 
     /// Applies a change and schedules one announcement for the room.
-    fn update(&self, io: &SocketIo, id: &LiveId, change: impl FnOnce(&mut Members)) {
+    fn update(&self, id: &LiveId, change: impl FnOnce(&mut Members)) {
         let delay = {
             let mut rooms = self.rooms.lock().expect("presence");
             let room = rooms.entry(id.clone()).or_default();
@@ -93,25 +137,46 @@ impl Presence {
             });
             next.max(SETTLE)
         };
-        let (this, io, id) = (self.clone(), io.clone(), id.clone());
+        let (this, id) = (self.clone(), id.clone());
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
-            this.announce(&io, &id).await;
+            this.announce(&id).await;
         });
     }
 
-    async fn announce(&self, io: &SocketIo, id: &LiveId) {
-        let count = {
+    async fn announce(&self, id: &LiveId) {
+        let here = {
             let mut rooms = self.rooms.lock().expect("presence");
             let Some(room) = rooms.get_mut(id) else {
                 return;
             };
             room.scheduled = false;
-            let count = room.members.total();
-            if count == 0 {
-                rooms.remove(id);
+            room.members.total()
+        };
+        let total = match &self.cluster {
+            Some(cluster) => match cluster.viewers(id, here).await {
+                Ok(total) => Some(total),
+                Err(e) => {
+                    tracing::debug!(error = %e, live = %id, "cannot count viewers in redis");
+                    None
+                }
+            },
+            None => None,
+        };
+        let count = {
+            let mut rooms = self.rooms.lock().expect("presence");
+            let Some(room) = rooms.get_mut(id) else {
+                return;
+            };
+            if room.members.total() == 0 {
+                // Nobody here to tell (the count in Redis says 0 for this node).
+                if !room.scheduled {
+                    rooms.remove(id);
+                }
                 return;
             }
+            room.total = total;
+            let count = total.map_or(room.members.total(), |t| t.max(room.members.total()));
             if room.announced == Some(count) {
                 return;
             }
@@ -123,7 +188,8 @@ impl Presence {
             live_id: id.as_str().to_owned(),
             count,
         };
-        if let Err(e) = io.to(room_of(id)).emit(events::VIEWER_COUNT, &msg).await {
+        let Some(io) = self.io.get() else { return };
+        if let Err(e) = io.emit_here(room_of(id), events::VIEWER_COUNT, &msg).await {
             tracing::debug!(error = %e, "viewer_count broadcast incomplete");
         }
     }

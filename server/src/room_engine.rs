@@ -12,9 +12,12 @@
 //!   which encodes each packet once for every socket in the room.
 //!
 //! The unique indexes on (liveId, seq) and (liveId, userId, clientId) stay the
-//! judge of order and duplicates, even against another writer.
+//! judge of order and duplicates, even against another writer: in cluster mode
+//! every node runs a writer for each room it serves, publishes what it stored,
+//! and delivers every node's messages to its own sockets in seq order.
 
 mod fanout;
+mod sequencer;
 mod writer;
 
 use std::{
@@ -30,11 +33,12 @@ use app::protocol::{
     ChatMessage, ClientId, HistoryQuery, HistoryWindow, LiveId, MessageContent, NewMessage,
     HISTORY_DEFAULT,
 };
-use socketioxide::SocketIo;
 use tokio::sync::{mpsc, oneshot, watch};
 
+use self::fanout::{Fanout, Feed};
 use crate::{
     auth::Identity,
+    cluster::{Cluster, Event},
     config::RoomsConfig,
     metrics::Metrics,
     moderation::Moderation,
@@ -44,6 +48,7 @@ use crate::{
         rules::RoomRules,
         RoomError,
     },
+    sockets::Sockets,
     store::Stores,
 };
 
@@ -105,6 +110,9 @@ struct View {
     rules: Arc<RoomRules>,
     /// The generation of the reload `rules` came from (newer reloads win).
     rules_generation: u64,
+    /// Cluster mode: the rules version in Redis read before `rules` were, so a
+    /// newer version means they may be out of date.
+    rules_version: u64,
     recent: Recent,
 }
 
@@ -123,6 +131,11 @@ struct Room {
     /// What storing one message has cost lately (µs, a moving average): with
     /// the queue's length, the wait a new send would have.
     per_message_us: AtomicU64,
+    /// Stored messages on their way to this node's sockets.
+    fanout: Fanout,
+    /// The highest seq this node has heard of (its own writes and other
+    /// nodes'): the writer numbers after it, so collisions stay rare.
+    seen_seq: AtomicU64,
 }
 
 impl Room {
@@ -164,8 +177,12 @@ impl Room {
         self.view.lock().expect("room view").as_mut().map(f)
     }
 
-    fn rules(&self) -> Option<Arc<RoomRules>> {
-        self.with_view(|v| v.rules.clone())
+    fn rules(&self) -> Option<(Arc<RoomRules>, u64)> {
+        self.with_view(|v| (v.rules.clone(), v.rules_version))
+    }
+
+    fn saw(&self, seq: u64) {
+        self.seen_seq.fetch_max(seq, Ordering::Relaxed);
     }
 }
 
@@ -174,7 +191,8 @@ struct Inner {
     moderation: Arc<Moderation>,
     metrics: Arc<Metrics>,
     presence: Presence,
-    io: OnceLock<SocketIo>,
+    io: OnceLock<Sockets>,
+    cluster: Option<Cluster>,
     config: RoomsConfig,
     rooms: Mutex<HashMap<LiveId, Arc<Room>>>,
 }
@@ -191,6 +209,7 @@ impl Rooms {
         metrics: Arc<Metrics>,
         presence: Presence,
         config: RoomsConfig,
+        cluster: Option<Cluster>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -199,15 +218,76 @@ impl Rooms {
                 metrics,
                 presence,
                 io: OnceLock::new(),
+                cluster,
                 config,
                 rooms: Mutex::default(),
             }),
         }
     }
 
-    /// The socket.io server the fan-out emits on; set once at start-up.
-    pub fn attach(&self, io: SocketIo) {
+    /// The socket.io server the fan-out emits on; set once at start-up. In
+    /// cluster mode, starts listening to the other nodes.
+    pub async fn attach(&self, io: Sockets) -> Result<(), crate::cluster::ClusterError> {
         let _ = self.inner.io.set(io);
+        if let Some(cluster) = &self.inner.cluster {
+            let this = self.clone();
+            cluster.listen(move |e| this.heard(e)).await?;
+        }
+        Ok(())
+    }
+
+    pub fn sockets(&self) -> Option<&Sockets> {
+        self.inner.io.get()
+    }
+
+    /// The cluster, when there is one.
+    pub fn cluster(&self) -> Option<&Cluster> {
+        self.inner.cluster.as_ref()
+    }
+
+    /// What another node told this one.
+    fn heard(&self, event: Event) {
+        match event {
+            Event::Stored { live_id, messages } => {
+                if let Some(room) = self.existing(&live_id) {
+                    if let Some(newest) = messages.iter().map(|m| m.seq).max() {
+                        room.saw(newest);
+                    }
+                    room.fanout.send(messages);
+                }
+            }
+            Event::Exists { live_id, seq } => {
+                if let Some(room) = self.existing(&live_id) {
+                    room.saw(seq);
+                    room.fanout.feed(Feed::Exists(seq));
+                }
+            }
+            Event::Changed { live_id, deleted } => {
+                if let Some(room) = self.existing(&live_id) {
+                    // Marked at once: the writer reloads before its next check.
+                    room.stale.store(true, Ordering::SeqCst);
+                    room.with_view(|v| v.recent.delete(&deleted));
+                    let this = self.clone();
+                    tokio::spawn(async move { this.refresh(&live_id).await });
+                }
+            }
+            Event::Recovered => {
+                let rooms: Vec<Arc<Room>> = self
+                    .inner
+                    .rooms
+                    .lock()
+                    .expect("rooms")
+                    .values()
+                    .cloned()
+                    .collect();
+                for room in rooms {
+                    room.stale.store(true, Ordering::SeqCst);
+                    room.fanout.feed(Feed::CatchUp);
+                    let (this, id) = (self.clone(), room.id.clone());
+                    tokio::spawn(async move { this.refresh(&id).await });
+                }
+            }
+        }
     }
 
     /// Admits a send into its room's queue, in the order of the calls: call it
@@ -316,15 +396,20 @@ impl Rooms {
             return;
         };
         let generation = room.generations.fetch_add(1, Ordering::SeqCst) + 1;
+        let version = self.rules_version(id).await;
         match RoomRules::load(&self.inner.stores, id).await {
             Ok(rules) => {
                 room.with_view(|v| {
                     if generation > v.rules_generation {
                         v.rules = Arc::new(rules);
                         v.rules_generation = generation;
+                        v.rules_version = version;
                     }
                 });
-                room.stale.store(false, Ordering::SeqCst);
+                // An older reload finishing late must not hide a newer change.
+                if room.generations.load(Ordering::SeqCst) == generation {
+                    room.stale.store(false, Ordering::SeqCst);
+                }
             }
             Err(e) => {
                 // Handled here: the writer reloads before storing anything more.
@@ -332,6 +417,18 @@ impl Rooms {
                 room.stale.store(true, Ordering::SeqCst);
             }
         }
+    }
+
+    /// The room's rules version in Redis (0 on one node, or if Redis cannot
+    /// say: the next batch then finds a newer one and reloads).
+    async fn rules_version(&self, id: &LiveId) -> u64 {
+        let Some(cluster) = &self.inner.cluster else {
+            return 0;
+        };
+        cluster.rules_version(id).await.unwrap_or_else(|e| {
+            tracing::debug!(error = %e, live = %id, "cannot read a room's rules version");
+            0
+        })
     }
 
     /// Applies deletions to the room's recent history.
@@ -371,6 +468,7 @@ impl Rooms {
         }
         let (queue, queued) = mpsc::channel(self.inner.config.queue_max);
         let (phase_tx, phase) = watch::channel(Phase::Loading);
+        let (fanout, feed) = Fanout::channel();
         let room = Arc::new(Room {
             id: id.clone(),
             queue,
@@ -381,11 +479,13 @@ impl Rooms {
             last_used: Mutex::new(Instant::now()),
             queue_wait_us: AtomicU64::new(0),
             per_message_us: AtomicU64::new(0),
+            fanout,
+            seen_seq: AtomicU64::new(0),
         });
         rooms.insert(id.clone(), room.clone());
         self.inner.metrics.rooms.set(rooms.len() as i64);
         drop(rooms);
-        tokio::spawn(self.clone().run(room.clone(), queued, phase_tx));
+        tokio::spawn(self.clone().run(room.clone(), queued, feed, phase_tx));
         room
     }
 
@@ -394,12 +494,25 @@ impl Rooms {
         let mut rooms = self.inner.rooms.lock().expect("rooms");
         if rooms.get(&room.id).is_some_and(|r| Arc::ptr_eq(r, room)) {
             rooms.remove(&room.id);
+            if let Some(cluster) = self.inner.cluster.clone() {
+                let id = room.id.clone();
+                tokio::spawn(async move { cluster.unfollow(&id).await });
+            }
         }
         self.inner.metrics.rooms.set(rooms.len() as i64);
     }
 
     async fn load(&self, id: &LiveId) -> Result<View, RoomError> {
         let stores = &self.inner.stores;
+        let rules_version = self.rules_version(id).await;
+        if let Some(cluster) = &self.inner.cluster {
+            // Subscribed before reading: what other nodes store from now on
+            // arrives (messages up to the read are dropped as repeats).
+            cluster.follow(id).await.map_err(|e| {
+                tracing::warn!(error = %e, live = %id, "cannot follow a room on redis");
+                RoomError::Busy("chat is temporarily unavailable; try again", BUSY_RETRY)
+            })?;
+        }
         let rules = RoomRules::load(stores, id).await?;
         // One query: the newest messages, deleted ones included, give both the
         // room's last seq and the recent history.
@@ -416,6 +529,7 @@ impl Rooms {
         Ok(View {
             rules: Arc::new(rules),
             rules_generation: 0,
+            rules_version,
             recent: Recent::new(visible, last_seq, older_exist),
         })
     }
@@ -425,6 +539,7 @@ impl Rooms {
         self,
         room: Arc<Room>,
         mut queued: mpsc::Receiver<Pending>,
+        feed: mpsc::UnboundedReceiver<Feed>,
         phase: watch::Sender<Phase>,
     ) {
         let view = match self.load(&room.id).await {
@@ -455,15 +570,16 @@ impl Rooms {
         *room.view.lock().expect("room view") = Some(view);
         let _ = phase.send(Phase::Ready);
 
-        let io = self.inner.io.get().cloned();
-        let fanout = fanout::start(
-            io,
-            self.inner.presence.clone(),
-            room.id.clone(),
-            self.inner.metrics.clone(),
-            self.inner.config.batch_every,
-        );
-        let mut writer = writer::Writer::new(self.clone(), room.clone(), fanout, last_seq);
+        room.saw(last_seq);
+        let ctx = fanout::Context {
+            io: self.inner.io.get().cloned(),
+            presence: self.inner.presence.clone(),
+            stores: self.inner.stores.clone(),
+            metrics: self.inner.metrics.clone(),
+            every: self.inner.config.batch_every,
+        };
+        tokio::spawn(fanout::run(ctx, room.clone(), last_seq, feed));
+        let mut writer = writer::Writer::new(self.clone(), room.clone(), last_seq);
         loop {
             let first = match tokio::time::timeout(IDLE_AFTER, queued.recv()).await {
                 Ok(Some(p)) => p,
@@ -492,5 +608,6 @@ impl Rooms {
             }
             writer.commit(batch).await;
         }
+        room.fanout.feed(Feed::Stop);
     }
 }

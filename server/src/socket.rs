@@ -15,8 +15,8 @@ use app::protocol::{
 };
 use serde::{Deserialize, Serialize};
 use socketioxide::{
+    adapter::Adapter,
     extract::{AckSender, Data, Event, Extension, SocketRef, State, TryData},
-    handler::ConnectHandler,
     ParserError, SocketIo,
 };
 use tokio_util::sync::CancellationToken;
@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     auth::{cookie_token, Authenticator, Identity},
     chat::ChatService,
-    limits::{ClientLimits, EventBudget},
+    limits::{ClientLimits, EventBudget, SocketSlot},
     moderation::{public_settings, role_of},
     presence::Presence,
     room::{batch_room_of, room_of, single_room_of, RoomError},
@@ -38,6 +38,8 @@ pub use moderation::publish;
 #[derive(Clone)]
 pub struct Session {
     pub who: Option<Identity>,
+    /// Where this signed-in socket counts towards its account's cap.
+    slot: Option<SocketSlot>,
     budget: Arc<EventBudget>,
     /// Cancels the task that disconnects the socket when its token expires.
     expiry: CancellationToken,
@@ -51,7 +53,7 @@ impl Session {
 }
 
 #[derive(Deserialize, Default)]
-struct AuthPayload {
+pub(crate) struct AuthPayload {
     #[serde(default)]
     token: Option<String>,
 }
@@ -61,18 +63,29 @@ pub fn user_room(user_id: &str) -> String {
     format!("user:{user_id}")
 }
 
-pub fn register(io: &SocketIo) {
-    io.ns("/", on_connect.with(prepare));
+/// Registers the namespace (on the server with either adapter; the result is
+/// the adapter's start, a future to await with Redis).
+macro_rules! register {
+    ($io:expr) => {
+        $io.ns(
+            "/",
+            socketioxide::handler::ConnectHandler::with(
+                $crate::socket::on_connect,
+                $crate::socket::prepare,
+            ),
+        )
+    };
 }
+pub(crate) use register;
 
 /// Runs (awaited) before the server acknowledges the connection. The token from
 /// `auth.token` or the session cookie decides the session; a bad token makes a
 /// guest, not an error. Event handlers are registered here too, not in the
 /// connect handler: socketioxide spawns that one after sending the connect packet,
 /// so events a client sends right after connecting could otherwise find no handler.
-async fn prepare(
-    socket: SocketRef,
-    io: SocketIo,
+pub(crate) async fn prepare<A: Adapter>(
+    socket: SocketRef<A>,
+    io: SocketIo<A>,
     TryData(auth): TryData<AuthPayload>,
     State(authn): State<Authenticator>,
     State(limits): State<Arc<ClientLimits>>,
@@ -90,14 +103,15 @@ async fn prepare(
         None => None,
     };
     let expiry = CancellationToken::new();
+    let mut slot = None;
     if let Some(s) = &signed_in {
         let who = &s.identity;
-        if !limits
-            .sockets
-            .try_open(&who.user_id, limits.sockets_per_user)
-        {
-            return Err("too many open connections for this account");
-        }
+        slot = Some(
+            limits
+                .open_socket(&who.user_id)
+                .await
+                .ok_or("too many open connections for this account")?,
+        );
         socket.join(user_room(&who.user_id));
         // The socket lives no longer than its token.
         let left = s
@@ -121,26 +135,27 @@ async fn prepare(
     chat.metrics().sockets.inc();
     socket.extensions.insert(Session {
         who: identity,
+        slot,
         budget: Arc::new(limits.event_budget()),
         expiry,
     });
     moderation::register(&socket);
-    socket.on(events::ENTER_ROOM, enter_room);
-    socket.on(events::LEAVE_ROOM, leave_room);
-    socket.on(events::NEW_MESSAGE, new_message);
-    socket.on(events::GET_CHAT, get_chat);
-    socket.on_fallback(unknown_event);
-    socket.on_disconnect(on_disconnect);
+    socket.on(events::ENTER_ROOM, enter_room::<A>);
+    socket.on(events::LEAVE_ROOM, leave_room::<A>);
+    socket.on(events::NEW_MESSAGE, new_message::<A>);
+    socket.on(events::GET_CHAT, get_chat::<A>);
+    socket.on_fallback(unknown_event::<A>);
+    socket.on_disconnect(on_disconnect::<A>);
     Ok(())
 }
 
-async fn on_connect() {}
+pub(crate) async fn on_connect() {}
 
 pub(crate) fn bad_payload(e: ParserError) -> RoomError {
     RoomError::Invalid(format!("malformed payload: {e}"))
 }
 
-pub(crate) fn reply<T: Serialize>(ack: AckSender, result: Result<T, RoomError>) {
+pub(crate) fn reply<A: Adapter, T: Serialize>(ack: AckSender<A>, result: Result<T, RoomError>) {
     let ack_value: Ack<T> = result
         .map_err(|e| {
             e.log_if_internal();
@@ -151,7 +166,7 @@ pub(crate) fn reply<T: Serialize>(ack: AckSender, result: Result<T, RoomError>) 
     let _ = ack.send(&ack_value);
 }
 
-fn live_rooms(socket: &SocketRef) -> usize {
+fn live_rooms<A: Adapter>(socket: &SocketRef<A>) -> usize {
     socket
         .rooms()
         .iter()
@@ -161,16 +176,15 @@ fn live_rooms(socket: &SocketRef) -> usize {
 
 /// Whether the socket takes a room's messages in batches (it is in the room's
 /// batch room).
-fn takes_batches(socket: &SocketRef, id: &LiveId) -> bool {
+fn takes_batches<A: Adapter>(socket: &SocketRef<A>, id: &LiveId) -> bool {
     socket.rooms().contains(&batch_room_of(id).into())
 }
 
 #[allow(clippy::too_many_arguments)] // extractors, one per thing the handler reads
-async fn enter_room(
-    socket: SocketRef,
-    io: SocketIo,
+async fn enter_room<A: Adapter>(
+    socket: SocketRef<A>,
     TryData(req): TryData<EnterRoom>,
-    ack: AckSender,
+    ack: AckSender<A>,
     State(chat): State<ChatService>,
     State(limits): State<Arc<ClientLimits>>,
     State(presence): State<Presence>,
@@ -193,7 +207,7 @@ async fn enter_room(
         let was_batch = already_in && takes_batches(&socket, &id);
         if already_in && was_batch != req.batch {
             // Re-entering with the other delivery mode switches it.
-            presence.left(&io, &id, was_batch);
+            presence.left(&id, was_batch);
             socket.leave(vec![single_room_of(&id), batch_room_of(&id)]);
         }
         // Join before reading history: a message stored in between then arrives
@@ -205,7 +219,7 @@ async fn enter_room(
         };
         socket.join(vec![room, delivery]);
         if !already_in || was_batch != req.batch {
-            presence.entered(&io, &id, req.batch);
+            presence.entered(&id, req.batch);
         }
         let snapshot = chat.snapshot(id.as_str()).await?;
         let live = &snapshot.rules.live;
@@ -221,11 +235,10 @@ async fn enter_room(
     reply(ack, result);
 }
 
-async fn leave_room(
-    socket: SocketRef,
-    io: SocketIo,
+async fn leave_room<A: Adapter>(
+    socket: SocketRef<A>,
     TryData(req): TryData<LeaveRoom>,
-    ack: AckSender,
+    ack: AckSender<A>,
     State(presence): State<Presence>,
     Extension(session): Extension<Session>,
 ) {
@@ -238,7 +251,7 @@ async fn leave_room(
         if socket.rooms().contains(&room.clone().into()) {
             let batch = takes_batches(&socket, &id);
             socket.leave(vec![room, single_room_of(&id), batch_room_of(&id)]);
-            presence.left(&io, &id, batch);
+            presence.left(&id, batch);
         }
         Ok(app::protocol::Empty {})
     }
@@ -249,9 +262,9 @@ async fn leave_room(
 /// Not an `async fn`: socketioxide calls it synchronously as each packet arrives
 /// and then spawns the future, so admitting the send here puts it in its room's
 /// queue in arrival order (one socket's messages keep their order, acks or not).
-fn new_message(
+fn new_message<A: Adapter>(
     TryData(req): TryData<NewMessage>,
-    ack: AckSender,
+    ack: AckSender<A>,
     State(chat): State<ChatService>,
     Extension(session): Extension<Session>,
 ) -> impl std::future::Future<Output = ()> + Send + 'static {
@@ -263,9 +276,9 @@ fn new_message(
     answer_send(admitted, ack, chat, started)
 }
 
-async fn answer_send(
+async fn answer_send<A: Adapter>(
     admitted: Result<Admitted, RoomError>,
-    ack: AckSender,
+    ack: AckSender<A>,
     chat: ChatService,
     started: Instant,
 ) {
@@ -285,9 +298,9 @@ async fn answer_send(
     chat.metrics().observe_ack(started.elapsed());
 }
 
-async fn get_chat(
+async fn get_chat<A: Adapter>(
     TryData(req): TryData<GetChat>,
-    ack: AckSender,
+    ack: AckSender<A>,
     State(chat): State<ChatService>,
     Extension(session): Extension<Session>,
 ) {
@@ -300,14 +313,14 @@ async fn get_chat(
     reply(ack, result);
 }
 
-async fn unknown_event(
+async fn unknown_event<A: Adapter>(
     Event(name): Event,
     Data(_): Data<serde_json::Value>,
-    ack: AckSender,
+    ack: AckSender<A>,
     Extension(session): Extension<Session>,
 ) {
     if let Err(e) = session.spend() {
-        reply::<app::protocol::Empty>(ack, Err(e));
+        reply::<A, app::protocol::Empty>(ack, Err(e));
         return;
     }
     let mut shown: String = name.chars().take(64).collect();
@@ -321,9 +334,8 @@ async fn unknown_event(
     let _ = ack.send(&err);
 }
 
-async fn on_disconnect(
-    socket: SocketRef,
-    io: SocketIo,
+async fn on_disconnect<A: Adapter>(
+    socket: SocketRef<A>,
     State(limits): State<Arc<ClientLimits>>,
     State(chat): State<ChatService>,
     State(presence): State<Presence>,
@@ -331,8 +343,8 @@ async fn on_disconnect(
 ) {
     chat.metrics().sockets.dec();
     session.expiry.cancel();
-    if let Some(who) = &session.who {
-        limits.sockets.close(&who.user_id);
+    if let (Some(who), Some(slot)) = (&session.who, session.slot) {
+        limits.close_socket(&who.user_id, slot);
     }
     // The socket is still in its rooms here.
     for room in socket.rooms() {
@@ -340,7 +352,7 @@ async fn on_disconnect(
             .strip_prefix("live:")
             .and_then(|raw| LiveId::parse(raw).ok())
         {
-            presence.left(&io, &id, takes_batches(&socket, &id));
+            presence.left(&id, takes_batches(&socket, &id));
         }
     }
 }

@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
-use socketioxide::SocketIo;
 
 use crate::{
     auth::{Authenticator, Passwords},
@@ -13,6 +12,7 @@ use crate::{
     health::Health,
     limits::ClientLimits,
     presence::Presence,
+    sockets::Sockets,
 };
 
 #[derive(Clone, FromRef)]
@@ -22,7 +22,7 @@ pub struct AppState {
     pub auth: Authenticator,
     pub passwords: Passwords,
     pub chat: ChatService,
-    pub io: SocketIo,
+    pub io: Sockets,
     pub limits: Arc<ClientLimits>,
     pub presence: Presence,
     pub health: Health,

@@ -7,7 +7,7 @@ use std::{collections::VecDeque, sync::atomic::Ordering, sync::Arc, time::Instan
 use app::protocol::{moderation::RoomRole, ChatMessage};
 use bson::{oid::ObjectId, DateTime};
 
-use super::{fanout::Fanout, Pending, Room, Rooms, Stored, BUSY_RETRY};
+use super::{fanout::Feed, Pending, Room, Rooms, Stored, BUSY_RETRY};
 use crate::{
     room::{rules::RoomRules, RoomError},
     store::{
@@ -16,15 +16,11 @@ use crate::{
     },
 };
 
-/// Times one batch is retried after another writer took its seqs.
-const SEQ_RETRIES: usize = 3;
-
 const UNAVAILABLE: &str = "chat is temporarily unavailable; try again";
 
 pub(super) struct Writer {
     rooms: Rooms,
     room: Arc<Room>,
-    fanout: Fanout,
     /// The highest seq known stored; `None` after a write whose outcome is
     /// unknown, until read back from the database.
     last_seq: Option<u64>,
@@ -33,17 +29,16 @@ pub(super) struct Writer {
 type Accepted = (Pending, RoomRole);
 
 impl Writer {
-    pub fn new(rooms: Rooms, room: Arc<Room>, fanout: Fanout, last_seq: u64) -> Self {
+    pub fn new(rooms: Rooms, room: Arc<Room>, last_seq: u64) -> Self {
         Self {
             rooms,
             room,
-            fanout,
             last_seq: Some(last_seq),
         }
     }
 
     pub async fn commit(&mut self, batch: Vec<Pending>) {
-        let Some(rules) = self.current_rules().await else {
+        let Some((rules, version)) = self.current_rules().await else {
             for p in batch {
                 let _ = p.reply.send(Err(RoomError::Busy(UNAVAILABLE, BUSY_RETRY)));
             }
@@ -55,7 +50,7 @@ impl Writer {
         let max_wait = inner.config.ack_deadline / 2;
         let now = Instant::now();
         let now_ms = DateTime::now().timestamp_millis();
-        let mut accepted = VecDeque::with_capacity(batch.len());
+        let mut passed = Vec::with_capacity(batch.len());
         for p in batch {
             if p.reply.is_closed() {
                 continue;
@@ -70,9 +65,41 @@ impl Writer {
             }
             match inner
                 .moderation
-                .check_send(&self.room.id, &rules, &p.who, &p.content, now_ms)
+                .check_send(&rules, &p.who, &p.content, now_ms)
             {
-                Ok(role) => accepted.push_back((p, role)),
+                Ok(ok) => passed.push((p, ok)),
+                Err(e) => {
+                    let _ = p.reply.send(Err(e));
+                }
+            }
+        }
+        if passed.is_empty() {
+            return;
+        }
+        let quotas: Vec<_> = passed.iter().map(|(p, ok)| (&p.who, *ok)).collect();
+        let (taken, current) = inner.moderation.take_quotas(&self.room.id, &quotas).await;
+        // Another node changed the rules (e.g. a ban) since they were loaded:
+        // reload them and check these sends again before storing any.
+        let recheck = matches!(current, Some(c) if c > version);
+        let rules = if recheck {
+            self.rooms.refresh(&self.room.id).await;
+            self.room.rules().map_or(rules, |(r, _)| r)
+        } else {
+            rules
+        };
+        let mut accepted = VecDeque::with_capacity(passed.len());
+        for ((p, ok), taken) in passed.into_iter().zip(taken) {
+            let checked = taken.and_then(|()| {
+                if recheck {
+                    inner
+                        .moderation
+                        .check_send(&rules, &p.who, &p.content, now_ms)
+                } else {
+                    Ok(ok)
+                }
+            });
+            match checked {
+                Ok(ok) => accepted.push_back((p, ok.role)),
                 Err(e) => {
                     let _ = p.reply.send(Err(e));
                 }
@@ -81,8 +108,9 @@ impl Writer {
         self.store(accepted).await;
     }
 
-    /// The rules to check against, reloaded first if a reload failed earlier.
-    async fn current_rules(&self) -> Option<Arc<RoomRules>> {
+    /// The rules to check against (and their version), reloaded first if a
+    /// reload failed or another node changed them.
+    async fn current_rules(&self) -> Option<(Arc<RoomRules>, u64)> {
         if self.room.stale.load(Ordering::SeqCst) {
             // A successful reload clears the flag; a failed one is logged there
             // and tried again before the next batch.
@@ -95,10 +123,14 @@ impl Writer {
     }
 
     async fn store(&mut self, mut todo: VecDeque<Accepted>) {
-        let mut retries = 0;
+        // Other writers (other nodes) may take the seqs this one tries, again
+        // and again under contention; each round one of them wins, so retrying
+        // for as long as the sends may still be acked ends.
+        let give_up = Instant::now() + self.rooms.inner.config.ack_deadline / 2;
         while !todo.is_empty() {
             let last = match self.last_seq {
-                Some(s) => s,
+                // After what other nodes stored too, as far as this one heard.
+                Some(s) => s.max(self.room.seen_seq.load(Ordering::Relaxed)),
                 None => match self.resync().await {
                     Ok(s) => s,
                     Err(e) => {
@@ -129,18 +161,21 @@ impl Writer {
                 .observe(docs.len() as f64);
             match result {
                 Ok(()) => {
-                    self.stored(&docs, todo.drain(..));
+                    self.stored(&docs, todo.drain(..)).await;
                     return;
                 }
                 Err(BatchError::Refused { stored, cause }) => {
                     let done: Vec<Accepted> = todo.drain(..stored).collect();
-                    self.stored(&docs[..stored], done);
+                    self.stored(&docs[..stored], done).await;
                     let Some((p, role)) = todo.pop_front() else {
                         return;
                     };
                     match cause {
                         StoreError::Duplicate(_) => match self.original(&p).await {
                             Ok(Some(original)) => {
+                                // Stored by an earlier attempt (maybe on a node that
+                                // died before telling anyone): make sure it is delivered.
+                                self.exists(original.seq).await;
                                 let _ = p.reply.send(Ok(Stored {
                                     message: original,
                                     fresh: false,
@@ -150,8 +185,7 @@ impl Writer {
                                 // Another writer took this seq: learn what it stored,
                                 // then try again after it.
                                 self.last_seq = None;
-                                retries += 1;
-                                if retries > SEQ_RETRIES {
+                                if Instant::now() >= give_up {
                                     tracing::error!(live = %self.room.id, "seqs keep being taken by another writer");
                                     todo.push_front((p, role));
                                     fail_all(todo);
@@ -194,46 +228,53 @@ impl Writer {
         Ok(found.map(|d| d.to_message()))
     }
 
-    /// Reads the room's last seq back, and hands on what was stored since the
-    /// last seq this writer knows (by a write whose answer was lost, or by
-    /// another writer), so viewers get those too.
+    /// Reads the room's last seq back; the fan-out reads what was stored up to
+    /// it (by a write whose answer was lost, or by another writer) if it has
+    /// not arrived, so viewers get those too.
     async fn resync(&mut self) -> Result<u64, StoreError> {
-        let chat = &self.rooms.inner.stores.chat;
-        let known = self.room.with_view(|v| v.recent.last_seq()).unwrap_or(0);
-        let last = chat.last_seq(&self.room.id).await?;
-        if last > known {
-            let landed = chat.range(&self.room.id, known + 1, last).await?;
-            let visible: Vec<ChatMessage> = landed
-                .iter()
-                .filter(|d| d.deleted_at_ms.is_none())
-                .map(ChatDoc::to_message)
-                .collect();
-            self.room.with_view(|v| {
-                v.recent.push(visible.iter().cloned());
-                v.recent.note_last_seq(last);
-            });
-            self.fanout.send(visible);
-        }
+        let last = self.rooms.inner.stores.chat.last_seq(&self.room.id).await?;
+        self.exists(last).await;
         self.last_seq = Some(last);
         Ok(last)
     }
 
-    fn stored(&mut self, docs: &[ChatDoc], done: impl IntoIterator<Item = Accepted>) {
+    /// Seqs up to `seq` are stored: this node's viewers get them, and if this
+    /// node had not heard of them, the others are told too (the node that
+    /// stored them may have died before telling anyone).
+    async fn exists(&self, seq: u64) {
+        let unheard = self.room.seen_seq.fetch_max(seq, Ordering::Relaxed) < seq;
+        self.room.fanout.feed(Feed::Exists(seq));
+        if let (true, Some(cluster)) = (unheard, &self.rooms.inner.cluster) {
+            if let Err(e) = cluster.publish_exists(&self.room.id, seq).await {
+                tracing::warn!(error = %e, live = %self.room.id, "cannot tell other nodes of stored messages");
+            }
+        }
+    }
+
+    async fn stored(&mut self, docs: &[ChatDoc], done: impl IntoIterator<Item = Accepted>) {
         let Some(newest) = docs.last() else {
             return;
         };
         self.last_seq = Some(newest.seq as u64);
+        self.room.saw(newest.seq as u64);
         let messages: Vec<ChatMessage> = docs.iter().map(ChatDoc::to_message).collect();
         self.rooms
             .inner
             .metrics
             .stored
             .inc_by(messages.len() as u64);
-        // Recent history before the fan-out: someone entering between the two
-        // then has the message one way or both (the client keeps one by seq).
-        self.room
-            .with_view(|v| v.recent.push(messages.iter().cloned()));
-        self.fanout.send(messages.clone());
+        self.room.fanout.send(messages.clone());
+        if let Some(cluster) = &self.rooms.inner.cluster {
+            // Published before the acks: an acked message is known to every node
+            // even if this one dies now. If publishing fails (Redis gone), every
+            // node catches up from the database when Redis is back.
+            if let Err(e) = cluster
+                .publish_stored(&self.room.id, messages.clone())
+                .await
+            {
+                tracing::warn!(error = %e, live = %self.room.id, "cannot publish stored messages");
+            }
+        }
         for ((p, _), message) in done.into_iter().zip(messages) {
             let _ = p.reply.send(Ok(Stored {
                 message,

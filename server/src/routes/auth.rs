@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 
 use super::safe_next;
 use crate::{
-    auth::Identity, error::ApiError, extract::FormOrJson, limits::ip_key, socket::user_room,
-    state::AppState, store::StoreError,
+    auth::Identity, error::ApiError, extract::FormOrJson, socket::user_room, state::AppState,
+    store::StoreError,
 };
 
 pub fn router() -> Router<AppState> {
@@ -59,12 +59,16 @@ struct Session {
 
 /// Login and signup attempts are limited per client address (password guessing,
 /// account farming).
-fn check_attempts(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> Result<(), ApiError> {
+async fn check_attempts(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Result<(), ApiError> {
     let Some(ip) = crate::guard::client_ip(headers, Some(peer), state.config.trusted_proxy_hops)
     else {
         return Ok(());
     };
-    state.limits.logins.check(&ip_key(ip)).map_err(|wait| {
+    state.limits.login(ip).await.map_err(|wait| {
         ApiError::rate_limited(
             format!("too many attempts; try again in {} s", wait.as_secs() + 1),
             wait,
@@ -90,7 +94,7 @@ async fn signup(
     let from_form = input.from_form;
     let next = safe_next(input.value.next.as_deref());
     let result = async {
-        check_attempts(&state, &headers, peer)?;
+        check_attempts(&state, &headers, peer).await?;
         let nickname = Nickname::parse(&input.value.nickname)
             .map_err(|e| ApiError::from(e).with_notice(FormNotice::InvalidNickname))?;
         let password = Password::parse(&input.value.password)
@@ -129,7 +133,7 @@ async fn login(
     let from_form = input.from_form;
     let next = safe_next(input.value.next.as_deref());
     let result = async {
-        check_attempts(&state, &headers, peer)?;
+        check_attempts(&state, &headers, peer).await?;
         let wrong = || {
             ApiError::unauthorized("wrong nickname or password")
                 .with_notice(FormNotice::WrongCredentials)
@@ -260,7 +264,10 @@ async fn logout_all(State(state): State<AppState>, headers: HeaderMap) -> Respon
                 "this account is managed by another issuer",
             ));
         }
-        let _ = state.io.to(user_room(&who.user_id)).disconnect().await;
+        let _ = state
+            .io
+            .disconnect_everywhere(user_room(&who.user_id))
+            .await;
         Ok(())
     }
     .await;
@@ -280,7 +287,7 @@ async fn change_password(
     Json(input): Json<PasswordChange>,
 ) -> Response {
     let result = async {
-        check_attempts(&state, &headers, peer)?;
+        check_attempts(&state, &headers, peer).await?;
         let who = caller(&state, &headers).await?;
         let users = &state.chat.stores().users;
         let user = users
@@ -307,7 +314,10 @@ async fn change_password(
             .set_password(&who.user_id, hash)
             .await?
             .ok_or_else(|| ApiError::not_found("no such account"))?;
-        let _ = state.io.to(user_room(&who.user_id)).disconnect().await;
+        let _ = state
+            .io
+            .disconnect_everywhere(user_room(&who.user_id))
+            .await;
         Ok((version, user.identity()))
     }
     .await;

@@ -36,9 +36,7 @@ async fn metrics(
         _ => {}
     }
     let m = state.chat.metrics();
-    let Ok(rooms) = state.io.rooms().await;
-    m.rooms
-        .set(rooms.iter().filter(|r| r.starts_with("live:")).count() as i64);
+    m.rooms.set(state.io.local_rooms_with("live:").await as i64);
     Ok(([(CONTENT_TYPE, "text/plain; version=0.0.4")], m.render()))
 }
 
@@ -48,12 +46,14 @@ fn same_secret(given: Option<&str>, expected: &str) -> bool {
     given.is_some_and(|g| bool::from(g.as_bytes().ct_eq(expected.as_bytes())))
 }
 
-/// Answers from the state a background check keeps current: at once, even while
-/// the database hangs.
+/// Answers from the state background checks keep current (the database, and
+/// Redis in cluster mode): at once, even while either hangs.
 async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    if state.health.ready() {
-        (StatusCode::OK, "ready")
-    } else {
+    if !state.health.ready() {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    } else if state.chat.cluster().is_some_and(|c| !c.is_up()) {
+        (StatusCode::SERVICE_UNAVAILABLE, "redis unreachable")
+    } else {
+        (StatusCode::OK, "ready")
     }
 }

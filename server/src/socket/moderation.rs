@@ -6,8 +6,9 @@ use app::protocol::moderation::{
     TimeoutUser, UnbanUser, UpdateRoomSettings,
 };
 use socketioxide::{
+    adapter::Adapter,
     extract::{AckSender, Extension, SocketRef, State, TryData},
-    ParserError, SocketIo,
+    ParserError,
 };
 
 use super::{bad_payload, reply, Session};
@@ -15,10 +16,11 @@ use crate::{
     chat::ChatService,
     moderation::{ModAction, Outcome},
     room::room_of,
+    sockets::Sockets,
 };
 
-/// Broadcasts an action's effects to its room.
-pub async fn publish(io: &SocketIo, outcome: &Outcome) {
+/// Broadcasts an action's effects to its room, on every node.
+pub async fn publish(io: &Sockets, outcome: &Outcome) {
     let Ok(id) = app::protocol::LiveId::parse(&outcome.live_id) else {
         return;
     };
@@ -29,19 +31,19 @@ pub async fn publish(io: &SocketIo, outcome: &Outcome) {
             id: deleted.clone(),
         };
         let _ = io
-            .to(room.clone())
-            .emit(events::MESSAGE_DELETED, &msg)
+            .emit_everywhere(room.clone(), events::MESSAGE_DELETED, &msg)
             .await;
     }
     if let Some(settings) = &outcome.settings {
-        let _ = io.to(room).emit(events::ROOM_SETTINGS, settings).await;
+        let _ = io
+            .emit_everywhere(room, events::ROOM_SETTINGS, settings)
+            .await;
     }
 }
 
-async fn run(
-    io: SocketIo,
+async fn run<A: Adapter>(
     action: Result<ModAction, ParserError>,
-    ack: AckSender,
+    ack: AckSender<A>,
     chat: ChatService,
     session: Session,
 ) {
@@ -49,7 +51,9 @@ async fn run(
         session.spend()?;
         let action = action.map_err(bad_payload)?;
         let outcome = chat.moderate(session.who.as_ref(), action).await?;
-        publish(&io, &outcome).await;
+        if let Some(io) = chat.sockets() {
+            publish(io, &outcome).await;
+        }
         Ok(ModerationDone {
             deleted: outcome.deleted,
         })
@@ -62,18 +66,17 @@ macro_rules! action_handler {
     ($socket:expr, $event:expr, $ty:ty, $variant:expr) => {
         $socket.on(
             $event,
-            async |io: SocketIo,
-                   TryData(req): TryData<$ty>,
-                   ack: AckSender,
+            async |TryData(req): TryData<$ty>,
+                   ack: AckSender<A>,
                    State(chat): State<ChatService>,
                    Extension(session): Extension<Session>| {
-                run(io, req.map($variant), ack, chat, session).await
+                run(req.map($variant), ack, chat, session).await
             },
         )
     };
 }
 
-pub fn register(socket: &SocketRef) {
+pub fn register<A: Adapter>(socket: &SocketRef<A>) {
     action_handler!(
         socket,
         events::DELETE_MESSAGE,
@@ -109,7 +112,7 @@ pub fn register(socket: &SocketRef) {
     socket.on(
         events::GET_MODERATION,
         async |TryData(req): TryData<RoomRef>,
-               ack: AckSender,
+               ack: AckSender<A>,
                State(chat): State<ChatService>,
                Extension(session): Extension<Session>| {
             let result = async {
@@ -126,7 +129,7 @@ pub fn register(socket: &SocketRef) {
     socket.on(
         events::GET_AUDIT_LOG,
         async |TryData(req): TryData<RoomRef>,
-               ack: AckSender,
+               ack: AckSender<A>,
                State(chat): State<ChatService>,
                Extension(session): Extension<Session>| {
             let result = async {

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod own_db;
+pub mod redis;
 pub mod socket;
 
 use std::{process::Stdio, sync::OnceLock, time::Duration};
