@@ -29,6 +29,9 @@ pub struct Config {
     pub ws_read_buffer_bytes: usize,
     /// Per-operation bound on MongoDB calls, so a stalled database fails sends fast.
     pub db_timeout: Duration,
+    /// The write concern of every write (chat inserts included): what "stored"
+    /// means before a send is acked.
+    pub write_concern: WriteConcernConfig,
     /// Create a demo streamer and lives when the directory is empty (never in production).
     pub seed_demo: bool,
     pub limits: Limits,
@@ -65,6 +68,21 @@ pub struct RoomsConfig {
     /// How often a busy room sends `sending_messages` to sockets that asked for
     /// batches.
     pub batch_every: Duration,
+}
+
+/// `w` and `j` of MongoDB's write concern.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WriteConcernConfig {
+    /// `majority`, or how many members must have the write.
+    pub w: WriteAcknowledgment,
+    /// Wait for the journal (on disk) too.
+    pub journal: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WriteAcknowledgment {
+    Majority,
+    Nodes(u32),
 }
 
 #[derive(Clone, Debug)]
@@ -215,6 +233,20 @@ impl Config {
             ws_read_buffer_bytes: parse_num(&get, "WS_READ_BUFFER_BYTES", 1024)?.clamp(256, 1 << 20)
                 as usize,
             db_timeout: Duration::from_millis(parse_num(&get, "DB_TIMEOUT_MS", 3000)?),
+            write_concern: WriteConcernConfig {
+                w: match get("MONGODB_WRITE_CONCERN").as_deref().map(str::trim) {
+                    None | Some("majority") => WriteAcknowledgment::Majority,
+                    Some(n) => match n.parse::<u32>() {
+                        Ok(n) if n >= 1 => WriteAcknowledgment::Nodes(n),
+                        _ => {
+                            return Err(ConfigError(format!(
+                                "MONGODB_WRITE_CONCERN must be majority or a number of members (1 or more), not {n:?}"
+                            )))
+                        }
+                    },
+                },
+                journal: parse_bool(&get, "MONGODB_JOURNAL", true)?,
+            },
             seed_demo: parse_bool(&get, "SEED_DEMO", false)?,
             limits: Limits {
                 messages: parse_num(&get, "RATE_LIMIT_MESSAGES", 20)? as u32,
@@ -397,6 +429,34 @@ mod tests {
         assert_eq!(c.trusted_proxy_hops, 0);
         assert!(!c.jwt.trust_token_roles);
         assert_eq!(c.frame_ancestors, "'none'");
+        assert_eq!(
+            c.write_concern,
+            WriteConcernConfig {
+                w: WriteAcknowledgment::Majority,
+                journal: true
+            },
+            "acked means on a majority, journaled"
+        );
+        assert_eq!(c.redis_url, None, "one node unless Redis is configured");
+    }
+
+    #[test]
+    fn write_concern_and_redis_are_checked() {
+        let c = cfg(&[("MONGODB_WRITE_CONCERN", "2"), ("MONGODB_JOURNAL", "false")]).unwrap();
+        assert_eq!(c.write_concern.w, WriteAcknowledgment::Nodes(2));
+        assert!(!c.write_concern.journal);
+        for bad in ["0", "all", "-1"] {
+            let e = cfg(&[("MONGODB_WRITE_CONCERN", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("MONGODB_WRITE_CONCERN"), "{bad}: {e}");
+        }
+        let e = cfg(&[("REDIS_URL", "http://127.0.0.1:6379")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("REDIS_URL"), "{e}");
+        let c = cfg(&[("REDIS_URL", "redis://127.0.0.1:6379")]).unwrap();
+        assert_eq!(c.redis_url.as_deref(), Some("redis://127.0.0.1:6379"));
     }
 
     #[test]

@@ -53,7 +53,12 @@ pub async fn build(
     config: Config,
     leptos_options: LeptosOptions,
 ) -> startup::Result<(Router, Sockets, ChatService)> {
-    let stores = Stores::connect(&config.mongodb_uri, config.db_timeout).await?;
+    let stores = Stores::connect(
+        &config.mongodb_uri,
+        config.db_timeout,
+        &config.write_concern,
+    )
+    .await?;
     let cluster = match &config.redis_url {
         Some(url) => {
             let connected = Cluster::connect(url, &config.redis_prefix).await?;

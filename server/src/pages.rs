@@ -51,8 +51,9 @@ impl PageBackend for Pages {
             };
             let (id, live) = (&snapshot.id, &snapshot.rules.live);
             let page = &snapshot.history;
+            let viewers = state.presence.viewers(id).await;
             Ok(Some(LivePageData {
-                live: live.summary(state.presence.count(id)),
+                live: live.summary(viewers),
                 history: page.messages.clone(),
                 has_older: page.has_more,
                 last_seq: page.last_seq,

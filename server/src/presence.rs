@@ -100,6 +100,20 @@ impl Presence {
         })
     }
 
+    /// A room's viewers on every node, read now (cluster mode; one node: the
+    /// count in memory). For pages and the directory, which may be served by a
+    /// node none of the room's viewers are on.
+    pub async fn viewers(&self, id: &LiveId) -> u64 {
+        let here = self.members(id).total();
+        match &self.cluster {
+            Some(cluster) => cluster.viewers(id, here).await.unwrap_or_else(|e| {
+                tracing::debug!(error = %e, live = %id, "cannot count viewers in redis");
+                here
+            }),
+            None => here,
+        }
+    }
+
     /// A socket entered the room.
     pub fn entered(&self, id: &LiveId, batch: bool) {
         self.update(id, |m| {

@@ -9,7 +9,13 @@ pub mod users;
 
 use std::{future::IntoFuture, time::Duration};
 
-use mongodb::{error::ErrorKind, options::ClientOptions, Client, Database};
+use mongodb::{
+    error::ErrorKind,
+    options::{Acknowledgment, ClientOptions, WriteConcern},
+    Client, Database,
+};
+
+use crate::config::{WriteAcknowledgment, WriteConcernConfig};
 
 pub use audit::AuditStore;
 pub use bans::BanStore;
@@ -76,10 +82,26 @@ pub struct Stores {
 impl Stores {
     /// Connects lazily: the server starts (and reports not ready) even while the
     /// database is down, and recovers by itself when it comes back.
-    pub async fn connect(uri: &str, timeout: Duration) -> Result<Self, StoreError> {
+    pub async fn connect(
+        uri: &str,
+        timeout: Duration,
+        write: &WriteConcernConfig,
+    ) -> Result<Self, StoreError> {
         let mut opts = ClientOptions::parse(uri)
             .await
             .map_err(StoreError::from_driver)?;
+        // Acked means stored on a majority (by default), journaled: it survives
+        // a primary failover on a replica set. Bounded like every call.
+        opts.write_concern = Some(
+            WriteConcern::builder()
+                .w(match write.w {
+                    WriteAcknowledgment::Majority => Acknowledgment::Majority,
+                    WriteAcknowledgment::Nodes(n) => Acknowledgment::Nodes(n),
+                })
+                .journal(write.journal)
+                .w_timeout(timeout)
+                .build(),
+        );
         opts.server_selection_timeout = Some(timeout);
         opts.connect_timeout = Some(timeout);
         opts.app_name = Some("livechat".into());

@@ -325,6 +325,9 @@ async fn viewer_counts_are_the_whole_rooms_and_a_dead_nodes_viewers_drop_out() {
         count_reaches(&mut watcher, 6, Duration::from_secs(3)).await,
         "the count converges to all 6 viewers within 3 s"
     );
+    // The API and pages say the whole room's count too, from any node.
+    let summary = c.nodes[0].get_json(&format!("/api/lives/{live}")).await;
+    assert_eq!(summary["viewers"], 6, "{summary}");
     // Node 3 dies with its 3 viewers: they drop out within 10 s.
     c.nodes.pop().unwrap().kill().await;
     assert!(

@@ -27,15 +27,14 @@ pub fn router() -> Router<AppState> {
 /// The directory with each room's current viewer count.
 pub async fn directory(state: &AppState) -> Result<Vec<LiveSummary>, ApiError> {
     let lives = state.chat.stores().lives.directory().await?;
-    Ok(lives
-        .iter()
-        .map(|l| {
-            let viewers = LiveId::parse(&l.id.to_hex())
-                .map(|id| state.presence.count(&id))
-                .unwrap_or(0);
-            l.summary(viewers)
-        })
-        .collect())
+    Ok(futures::future::join_all(lives.iter().map(|l| async move {
+        let viewers = match LiveId::parse(&l.id.to_hex()) {
+            Ok(id) => state.presence.viewers(&id).await,
+            Err(_) => 0,
+        };
+        l.summary(viewers)
+    }))
+    .await)
 }
 
 async fn list(State(state): State<AppState>) -> Result<Json<Vec<LiveSummary>>, ApiError> {
@@ -47,7 +46,7 @@ async fn one(
     Path(id): Path<String>,
 ) -> Result<Json<LiveSummary>, ApiError> {
     let (id, live) = state.chat.live(&id).await?;
-    Ok(Json(live.summary(state.presence.count(&id))))
+    Ok(Json(live.summary(state.presence.viewers(&id).await)))
 }
 
 async fn create(
@@ -142,7 +141,7 @@ async fn end(
         .await?
         .ok_or_else(|| ApiError::not_found("no such live"))?;
     state.chat.live_changed(&id).await;
-    Ok(Json(ended.summary(state.presence.count(&id))))
+    Ok(Json(ended.summary(state.presence.viewers(&id).await)))
 }
 
 #[derive(Deserialize)]
