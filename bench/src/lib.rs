@@ -12,13 +12,34 @@ pub mod stats;
 
 use serde_json::{json, Value};
 
-/// The server under test and what the generator created on it.
+/// The server under test (one node, or several behind no balancer: clients
+/// are spread over them in turn) and what the generator created on it.
 pub struct Setup {
+    /// The first node: accounts and lives are created through it.
     pub addr: String,
+    pub addrs: Vec<String>,
     pub lives: Vec<String>,
     pub tokens: Vec<String>,
     pub server_pid: Option<u32>,
+    /// The other nodes' processes (their CPU counts as the server's).
+    pub other_pids: Vec<u32>,
     pub db_pid: Option<u32>,
+    pub redis_pid: Option<u32>,
+}
+
+impl Setup {
+    /// The node the `i`th client connects to.
+    pub fn addr_for(&self, i: usize) -> &str {
+        &self.addrs[i % self.addrs.len()]
+    }
+
+    /// Every server process (all nodes).
+    pub fn server_pids(&self) -> Vec<u32> {
+        self.server_pid
+            .into_iter()
+            .chain(self.other_pids.iter().copied())
+            .collect()
+    }
 }
 
 async fn signup(http: &reqwest::Client, base: &str, nickname: &str) -> Result<String, String> {
@@ -43,7 +64,12 @@ pub async fn setup(
     rooms: usize,
     (server_pid, db_pid): (Option<u32>, Option<u32>),
 ) -> Result<Setup, String> {
-    let addr = addr.to_owned();
+    let addrs: Vec<String> = addr
+        .split(',')
+        .filter(|a| !a.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let addr = addrs.first().cloned().ok_or("no address")?;
     let base = format!("http://{addr}");
     let http = reqwest::Client::builder()
         .timeout(client::WAIT)
@@ -76,6 +102,9 @@ pub async fn setup(
     }
     Ok(Setup {
         addr,
+        addrs,
+        other_pids: Vec::new(),
+        redis_pid: None,
         lives,
         tokens,
         server_pid,

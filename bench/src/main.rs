@@ -1,6 +1,9 @@
 //! Load generator for the live chat server.
 //!
 //! ```text
+//! (`--addr` may list several nodes, comma-separated: clients are spread over
+//! them in turn; `--server-pid` then lists their pids, and `--redis-pid` adds
+//! Redis's CPU to the report.)
 //! bench send --addr HOST:PORT [--senders 10] [--viewers 20] [--rate 1000] [--secs 10]
 //!            [--rooms 1] [--batch] [--stalled 0] [--ack-bound-ms 2000]
 //! bench join --addr HOST:PORT [--guests 3000] [--rate 500] [--hold-secs 2]
@@ -58,7 +61,23 @@ fn addr(args: &Args) -> String {
 
 fn pids(args: &Args) -> (Option<u32>, Option<u32>) {
     let pid = |k: &str| args.0.get(k).and_then(|p| p.parse().ok());
-    (pid("server-pid"), pid("db-pid"))
+    (server_pids(args).first().copied(), pid("db-pid"))
+}
+
+/// Every `--server-pid` (a comma-separated list with several nodes).
+fn server_pids(args: &Args) -> Vec<u32> {
+    args.0
+        .get("server-pid")
+        .map(|list| list.split(',').filter_map(|p| p.parse().ok()).collect())
+        .unwrap_or_default()
+}
+
+/// The set-up, with the other nodes' and Redis's processes.
+async fn setup_all(args: &Args, senders: usize, rooms: usize) -> Result<Setup, String> {
+    let mut s = setup(&addr(args), senders, rooms, pids(args)).await?;
+    s.other_pids = server_pids(args).into_iter().skip(1).collect();
+    s.redis_pid = args.0.get("redis-pid").and_then(|p| p.parse().ok());
+    Ok(s)
 }
 
 fn fail(msg: &str) -> ! {
@@ -115,7 +134,7 @@ async fn run_send(args: &Args) -> Result<(), String> {
         ack_bound: Duration::from_millis(args.num("ack-bound-ms", 2000)),
     };
     let rooms = args.num("rooms", 1usize).max(1);
-    let setup = setup(&addr(args), o.senders, rooms, pids(args)).await?;
+    let setup = setup_all(args, o.senders, rooms).await?;
     let r = send::run(&setup, &o).await?;
     let per_delivery = r
         .server_cpu
@@ -126,7 +145,8 @@ async fn run_send(args: &Args) -> Result<(), String> {
     let mut refused: Vec<_> = r.refused.iter().collect();
     refused.sort();
     println!(
-        "send: {} senders, {} viewers ({}), {} room(s), {} msg/s offered for {:.0} s{}",
+        "send: {} node(s), {} senders, {} viewers ({}), {} room(s), {} msg/s offered for {:.0} s{}",
+        setup.addrs.len(),
         o.senders,
         o.viewers,
         if o.batch {
@@ -171,6 +191,23 @@ async fn run_send(args: &Args) -> Result<(), String> {
         per_delivery,
         secs(r.db_cpu)
     );
+    if let Some(redis) = r.redis_cpu {
+        let with_redis = r
+            .server_cpu
+            .filter(|_| r.deliveries > 0)
+            .map_or("-".into(), |c| {
+                format!(
+                    "{:.1} µs",
+                    (c + redis).as_secs_f64() * 1e6 / r.deliveries as f64
+                )
+            });
+        println!(
+            "  redis CPU {} ({:.1} µs per message acked)  nodes + redis per delivery {}",
+            secs(Some(redis)),
+            redis.as_secs_f64() * 1e6 / r.acked.max(1) as f64,
+            with_redis
+        );
+    }
     // The acked messages must all have reached every viewer still connected.
     if r.lost > 0 || r.duplicates > 0 || r.out_of_order > 0 || r.sender_order_violations > 0 {
         return Err("delivery promises broken (see above)".into());
@@ -217,16 +254,20 @@ async fn run_idle(args: &Args) -> Result<(), String> {
     let setup = if enter {
         setup(&addr(args), 0, 1, pids(args)).await?
     } else {
+        let addr = args
+            .0
+            .get("addr")
+            .cloned()
+            .unwrap_or_else(|| fail("--addr is required"));
         Setup {
-            addr: args
-                .0
-                .get("addr")
-                .cloned()
-                .unwrap_or_else(|| fail("--addr is required")),
+            addrs: vec![addr.clone()],
+            addr,
             lives: Vec::new(),
             tokens: Vec::new(),
             server_pid: args.0.get("server-pid").and_then(|p| p.parse().ok()),
+            other_pids: Vec::new(),
             db_pid: None,
+            redis_pid: None,
         }
     };
     let settle = Duration::from_secs_f64(args.num("settle-secs", 3.0));

@@ -26,6 +26,22 @@ pub fn rss(pid: u32) -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// CPU time of several processes over a phase, summed.
+pub struct CpuMeters(Vec<CpuMeter>);
+
+impl CpuMeters {
+    pub fn start(pids: &[u32]) -> Self {
+        Self(pids.iter().map(|p| CpuMeter::start(Some(*p))).collect())
+    }
+
+    pub fn elapsed(&self) -> Option<Duration> {
+        if self.0.is_empty() {
+            return None;
+        }
+        self.0.iter().map(CpuMeter::elapsed).sum()
+    }
+}
+
 /// CPU time of a process over a phase.
 pub struct CpuMeter {
     pid: Option<u32>,

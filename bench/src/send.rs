@@ -18,7 +18,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::{
     client::{self, Incoming, Ws},
-    proc::CpuMeter,
+    proc::{CpuMeter, CpuMeters},
     stats::Latencies,
     Setup,
 };
@@ -74,6 +74,7 @@ pub struct SendReport {
     pub viewers_dropped: usize,
     pub server_cpu: Option<Duration>,
     pub db_cpu: Option<Duration>,
+    pub redis_cpu: Option<Duration>,
 }
 
 pub async fn run(setup: &Setup, o: &SendOpts) -> Result<SendReport, String> {
@@ -90,7 +91,7 @@ pub async fn run(setup: &Setup, o: &SendOpts) -> Result<SendReport, String> {
     let max_seen: Vec<Arc<AtomicU64>> = (0..o.viewers).map(|_| Arc::default()).collect();
     for (i, seen) in max_seen.iter().enumerate() {
         let live = setup.lives[i % setup.lives.len()].clone();
-        let mut ws = client::connect(&setup.addr, None).await?;
+        let mut ws = client::connect(setup.addr_for(i), None).await?;
         client::enter(&mut ws, &live, o.batch).await?;
         viewers.push(tokio::spawn(viewer(ws, epoch, stop.clone(), seen.clone())));
     }
@@ -106,10 +107,11 @@ pub async fn run(setup: &Setup, o: &SendOpts) -> Result<SendReport, String> {
     let mut conns = Vec::new();
     for i in 0..o.senders {
         let token = &setup.tokens[i % setup.tokens.len()];
-        conns.push(client::connect(&setup.addr, Some(token)).await?);
+        conns.push(client::connect(setup.addr_for(i), Some(token)).await?);
     }
-    let server = CpuMeter::start(setup.server_pid);
+    let server = CpuMeters::start(&setup.server_pids());
     let db = CpuMeter::start(setup.db_pid);
+    let redis = CpuMeter::start(setup.redis_pid);
     let start = Instant::now();
     let senders: Vec<_> = conns
         .into_iter()
@@ -152,13 +154,16 @@ pub async fn run(setup: &Setup, o: &SendOpts) -> Result<SendReport, String> {
     }
     let server_cpu = server.elapsed();
     let db_cpu = db.elapsed();
+    let redis_cpu = redis.elapsed();
     let _ = stop_tx.send(true);
     let mut vlogs = Vec::new();
     for v in viewers {
         vlogs.push(v.await.map_err(|e| e.to_string())?);
     }
     drop(stalled);
-    Ok(analyse(setup, logs, vlogs, elapsed, server_cpu, db_cpu))
+    let mut report = analyse(setup, logs, vlogs, elapsed, server_cpu, db_cpu);
+    report.redis_cpu = redis_cpu;
+    Ok(report)
 }
 
 impl SendOpts {
@@ -241,6 +246,7 @@ fn analyse(
         viewers_dropped: dropped,
         server_cpu,
         db_cpu,
+        redis_cpu: None,
     }
 }
 

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { test, expect } from '../fixtures/cluster';
 import { signup, createLive, say } from '../fixtures/app';
 import type { Server } from '../fixtures/app';
+import { connect, viewer, sendAll, expectExactlyAcked, Msg } from '../fixtures/chaos';
 
 async function viaBalancer(url: string, lb: string, opts: { token?: string; polling?: boolean } = {}): Promise<Socket> {
   const socket = io(url, {
@@ -85,4 +86,27 @@ test('the browser chats through nginx with a viewer on another node', async ({ c
   expect((await say(other, live, 'hello back')).ok).toBe(true);
   await expect(page.locator('.msg[data-seq] .text')).toHaveText(['hello from the browser', 'hello back']);
   other.close();
+});
+
+test('a node killed mid-traffic: its clients move to the others through nginx and nothing acked is lost or doubled', async ({ cluster, request }) => {
+  test.setTimeout(90_000);
+  const gate = { url: cluster.url } as Server;
+  const host = await signup(request, gate, 'host');
+  const live = await createLive(request, gate, host.token, 'Chaos');
+  const viewers = ['v1', 'v2', 'v3', 'v4'].map((lb) => viewer(cluster, live, lb));
+  await expect.poll(() => viewers.every((v) => v.socket.connected)).toBe(true);
+  const names = ['ann', 'ben', 'cat', 'dan'];
+  const perSender = 20;
+  const senders = await Promise.all(names.map(async (n) => connect(cluster, (await signup(request, gate, n)).token, n)));
+  const acked: Msg[] = [];
+  const sending = Promise.all(senders.map((s, i) => sendAll(s, live, names[i], perSender, acked)));
+
+  await expect.poll(() => acked.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(15);
+  // The busiest node dies without a word.
+  const perNode = await cluster.socketsPerNode();
+  const victim = perNode.indexOf(Math.max(...perNode));
+  await cluster.nodes[victim].kill();
+  await sending;
+  await expectExactlyAcked(cluster, live, acked, viewers, names.length * perSender);
+  for (const s of [...senders, ...viewers.map((v) => v.socket)]) s.close();
 });

@@ -2,66 +2,7 @@
 // not acked (same clientId), viewers reconnect and catch up, and in the end every
 // viewer holds exactly the acknowledged messages: none lost, none doubled, in order.
 import { test, expect, signup, createLive } from '../fixtures/app';
-import { io, Socket } from 'socket.io-client';
-import type { Server } from '../fixtures/app';
-
-type Msg = { seq: number; clientId: string; content: string };
-
-function connect(server: Server, token?: string): Socket {
-  return io(server.url, {
-    auth: token ? { token } : {},
-    transports: ['websocket'],
-    reconnectionDelay: 100,
-    reconnectionDelayMax: 500,
-    timeout: 3_000,
-  });
-}
-
-/** A viewer that does what the browser does: re-enter and catch up on every connect. */
-function viewer(server: Server, live: string) {
-  const seen = new Map<number, Msg>();
-  const socket = connect(server);
-  const lastSeq = () => Math.max(0, ...seen.keys());
-  const catchUp = async (after: number) => {
-    for (;;) {
-      const page = await socket.timeout(3_000).emitWithAck('get_all_chat_by_liveId', { liveId: live, after, limit: 100 });
-      if (!page.ok) return;
-      for (const m of page.messages) seen.set(m.seq, m);
-      if (!page.hasMore || page.messages.length === 0) return;
-      after = page.messages[page.messages.length - 1].seq;
-    }
-  };
-  socket.on('connect', async () => {
-    try {
-      const had = lastSeq();
-      const entered = await socket.timeout(3_000).emitWithAck('enter_room', { liveId: live });
-      for (const m of entered.history) seen.set(m.seq, m);
-      await catchUp(had);
-    } catch { /* the next connect tries again */ }
-  });
-  socket.on('sending_message', (m: Msg) => {
-    const gap = m.seq > lastSeq() + 1 ? lastSeq() : null;
-    seen.set(m.seq, m);
-    if (gap !== null) catchUp(gap).catch(() => {});
-  });
-  return { socket, seen };
-}
-
-async function sendAll(socket: Socket, live: string, name: string, count: number, acked: Msg[]) {
-  for (let i = 0; i < count; i++) {
-    const clientId = `${name}-${i}`;
-    for (;;) {
-      try {
-        const ack = await socket.timeout(2_000).emitWithAck('new_message', { liveId: live, content: `${name} #${i}`, clientId });
-        if (ack.ok) { acked.push(ack.message); break; }
-        if (ack.error.code !== 'unavailable') throw new Error(JSON.stringify(ack));
-      } catch (e) {
-        if (e instanceof Error && e.message.startsWith('{')) throw e;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
+import { connect, viewer, sendAll, expectExactlyAcked, Msg } from '../fixtures/chaos';
 
 test('SIGKILL mid-traffic: acked = stored = delivered to every viewer, no gaps, no duplicates', async ({ server, request }) => {
   test.setTimeout(90_000);
@@ -82,33 +23,8 @@ test('SIGKILL mid-traffic: acked = stored = delivered to every viewer, no gaps, 
   await server.start();
   await sending;
 
-  const total = names.length * perSender;
-  expect(acked.length).toBe(total);
-  const ackedIds = new Set(acked.map((m) => m.clientId));
-  expect(ackedIds.size).toBe(total);
-  const expectedSeqs = Array.from({ length: total }, (_, k) => k + 1);
-  expect(acked.map((m) => m.seq).sort((a, b) => a - b)).toEqual(expectedSeqs);
-
-  for (const v of viewers) {
-    await expect.poll(() => v.seen.size, { timeout: 20_000 }).toBe(total);
-    expect([...v.seen.keys()].sort((a, b) => a - b)).toEqual(expectedSeqs);
-    expect(new Set([...v.seen.values()].map((m) => m.clientId))).toEqual(ackedIds);
-  }
-
-  // The database holds exactly the acknowledged set.
-  const reader = connect(server);
-  await new Promise((r) => reader.once('connect', r));
-  const stored: Msg[] = [];
-  let after = 0;
-  for (;;) {
-    const page = await reader.timeout(5_000).emitWithAck('get_all_chat_by_liveId', { liveId: live, after, limit: 100 });
-    stored.push(...page.messages);
-    if (!page.hasMore) break;
-    after = page.messages[page.messages.length - 1].seq;
-  }
-  expect(stored.map((m) => m.seq)).toEqual(expectedSeqs);
-  expect(new Set(stored.map((m) => m.clientId))).toEqual(ackedIds);
-  for (const s of [...senders, ...viewers.map((v) => v.socket), reader]) s.close();
+  await expectExactlyAcked(server, live, acked, viewers, names.length * perSender);
+  for (const s of [...senders, ...viewers.map((v) => v.socket)]) s.close();
 });
 
 test('SIGTERM: official clients are told to go, reconnect by themselves, and lose nothing', async ({ server, request }) => {

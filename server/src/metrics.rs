@@ -22,6 +22,9 @@ pub struct Metrics {
     /// Gaps in a room's seqs read from the database (cluster: a message missed
     /// on Redis, or a node that died between storing and publishing).
     pub gaps_filled: IntCounter,
+    /// A writer's seq was taken by another writer (another node), by how the
+    /// writer learned how far the other got.
+    pub seq_collisions: IntCounterVec,
     pub batch_size: Histogram,
 }
 
@@ -66,6 +69,14 @@ impl Metrics {
                 "Sends refused at admission: the room's queue was full or they waited too long",
             )
             .unwrap(),
+            seq_collisions: IntCounterVec::new(
+                Opts::new(
+                    "seq_collisions_total",
+                    "Seqs a writer lost to another writer, by how it learned the room's last seq (heard: from the cluster; read: from the database)",
+                ),
+                &["learned"],
+            )
+            .unwrap(),
             gaps_filled: IntCounter::new(
                 "seq_gaps_filled_total",
                 "Gaps in a room's seqs filled from the database before delivery",
@@ -100,6 +111,9 @@ impl Metrics {
         m.registry.register(Box::new(m.batch_size.clone())).unwrap();
         m.registry
             .register(Box::new(m.gaps_filled.clone()))
+            .unwrap();
+        m.registry
+            .register(Box::new(m.seq_collisions.clone()))
             .unwrap();
         m
     }

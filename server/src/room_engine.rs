@@ -136,6 +136,9 @@ struct Room {
     /// The highest seq this node has heard of (its own writes and other
     /// nodes'): the writer numbers after it, so collisions stay rare.
     seen_seq: AtomicU64,
+    /// Woken whenever `seen_seq` grows (a writer that lost a seq to another
+    /// node waits here to hear how far that node got).
+    seen_grew: tokio::sync::Notify,
 }
 
 impl Room {
@@ -182,7 +185,9 @@ impl Room {
     }
 
     fn saw(&self, seq: u64) {
-        self.seen_seq.fetch_max(seq, Ordering::Relaxed);
+        if self.seen_seq.fetch_max(seq, Ordering::Relaxed) < seq {
+            self.seen_grew.notify_waiters();
+        }
     }
 }
 
@@ -481,6 +486,7 @@ impl Rooms {
             per_message_us: AtomicU64::new(0),
             fanout,
             seen_seq: AtomicU64::new(0),
+            seen_grew: tokio::sync::Notify::new(),
         });
         rooms.insert(id.clone(), room.clone());
         self.inner.metrics.rooms.set(rooms.len() as i64);

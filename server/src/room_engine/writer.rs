@@ -11,12 +11,15 @@ use super::{fanout::Feed, Pending, Room, Rooms, Stored, BUSY_RETRY};
 use crate::{
     room::{rules::RoomRules, RoomError},
     store::{
-        chat::{BatchError, ChatDoc},
+        chat::{duplicate_is_resend, BatchError, ChatDoc},
         StoreError,
     },
 };
 
 const UNAVAILABLE: &str = "chat is temporarily unavailable; try again";
+
+/// How long a writer that lost a seq to another node waits to hear of it.
+const HEAR_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
 
 pub(super) struct Writer {
     rooms: Rooms,
@@ -171,7 +174,9 @@ impl Writer {
                         return;
                     };
                     match cause {
-                        StoreError::Duplicate(_) => match self.original(&p).await {
+                        // A seq another writer took needs no lookup of the clientId.
+                        StoreError::Duplicate(why) => match self.original_if_resend(&p, &why).await
+                        {
                             Ok(Some(original)) => {
                                 // Stored by an earlier attempt (maybe on a node that
                                 // died before telling anyone): make sure it is delivered.
@@ -182,9 +187,20 @@ impl Writer {
                                 }));
                             }
                             Ok(None) => {
-                                // Another writer took this seq: learn what it stored,
+                                // Another writer took this seq: learn how far it got,
                                 // then try again after it.
-                                self.last_seq = None;
+                                let taken = docs[stored].seq as u64;
+                                self.last_seq = self.heard_of(taken).await;
+                                self.rooms
+                                    .inner
+                                    .metrics
+                                    .seq_collisions
+                                    .with_label_values(&[if self.last_seq.is_some() {
+                                        "heard"
+                                    } else {
+                                        "read"
+                                    }])
+                                    .inc();
                                 if Instant::now() >= give_up {
                                     tracing::error!(live = %self.room.id, "seqs keep being taken by another writer");
                                     todo.push_front((p, role));
@@ -216,6 +232,19 @@ impl Writer {
         }
     }
 
+    /// The original of a send refused as a duplicate, if it is a resend; `None`
+    /// when the duplicate was the seq.
+    async fn original_if_resend(
+        &self,
+        p: &Pending,
+        why: &str,
+    ) -> Result<Option<ChatMessage>, StoreError> {
+        match duplicate_is_resend(why) {
+            Some(false) => Ok(None),
+            _ => self.original(p).await,
+        }
+    }
+
     /// The stored message a resend's clientId refers to.
     async fn original(&self, p: &Pending) -> Result<Option<ChatMessage>, StoreError> {
         let found = self
@@ -226,6 +255,28 @@ impl Writer {
             .find_by_client_id(&self.room.id, &p.who.user_id, p.client_id.as_str())
             .await?;
         Ok(found.map(|d| d.to_message()))
+    }
+
+    /// In a cluster, the node that took `seq` publishes its batch before acking
+    /// it: waiting a moment to hear of it costs far less than reading the
+    /// room's last seq back from the database (and the other writer's whole
+    /// batch is heard at once). `None`: not heard, read it back.
+    async fn heard_of(&self, seq: u64) -> Option<u64> {
+        self.rooms.inner.cluster.as_ref()?;
+        let heard = || {
+            let seen = self.room.seen_seq.load(Ordering::Relaxed);
+            (seen >= seq).then_some(seen)
+        };
+        let wait = async {
+            loop {
+                let grew = self.room.seen_grew.notified();
+                if let Some(seen) = heard() {
+                    return seen;
+                }
+                grew.await;
+            }
+        };
+        tokio::time::timeout(HEAR_WAIT, wait).await.ok()
     }
 
     /// Reads the room's last seq back; the fan-out reads what was stored up to

@@ -61,6 +61,20 @@ pub enum BatchError {
     Unknown(StoreError),
 }
 
+/// Whether a duplicate-key message is about the (liveId, userId, clientId)
+/// index (a resend) rather than (liveId, seq) (a seq another writer took).
+/// MongoDB and nx-27017 both name the index's fields; `None` if this one does
+/// not say.
+pub fn duplicate_is_resend(message: &str) -> Option<bool> {
+    if message.contains("clientId") {
+        Some(true)
+    } else if message.contains("seq") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 impl BatchError {
     fn from_driver(e: mongodb::error::Error) -> Self {
         use mongodb::error::{ErrorKind, InsertManyError};
@@ -292,4 +306,30 @@ impl ChatStore {
 
 fn clamp_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duplicate_is_resend;
+
+    #[test]
+    fn duplicate_messages_name_the_index_on_mongodb_and_nx() {
+        // MongoDB 6+:
+        let seq = r#"E11000 duplicate key error collection: livechat.chat index: liveId_1_seq_1 dup key: { liveId: "a", seq: 5 }"#;
+        let resend = r#"E11000 duplicate key error collection: livechat.chat index: liveId_1_userId_1_clientId_1 dup key: { liveId: "a", userId: "u", clientId: "c" }"#;
+        assert_eq!(duplicate_is_resend(seq), Some(false));
+        assert_eq!(duplicate_is_resend(resend), Some(true));
+        // nx-27017:
+        assert_eq!(
+            duplicate_is_resend("UNIQUE constraint failed: index 'idx_chat_liveId_seq'"),
+            Some(false)
+        );
+        assert_eq!(
+            duplicate_is_resend(
+                "UNIQUE constraint failed: index 'idx_chat_liveId_userId_clientId'"
+            ),
+            Some(true)
+        );
+        assert_eq!(duplicate_is_resend("duplicate"), None);
+    }
 }
