@@ -106,6 +106,10 @@ test('a node killed mid-traffic: its clients move to the others through nginx an
   const perNode = await cluster.socketsPerNode();
   const victim = perNode.indexOf(Math.max(...perNode));
   await cluster.nodes[victim].kill();
+  // Bounded, and saying how far it got if it does not finish.
+  await expect
+    .poll(() => acked.length, { timeout: 45_000, message: `acked so far; sockets per node before the kill: ${perNode}, killed node ${victim}` })
+    .toBe(names.length * perSender);
   await sending;
   await expectExactlyAcked(cluster, live, acked, viewers, names.length * perSender);
   for (const s of [...senders, ...viewers.map((v) => v.socket)]) s.close();

@@ -152,16 +152,30 @@ impl ChatService {
         who: Option<&Identity>,
         action: ModAction,
     ) -> Result<Outcome, RoomError> {
+        // Other nodes could not be told: refuse rather than act on one node only.
+        self.refuse_without_cluster()?;
         let outcome = self.moderation.act(who, action).await?;
         if let Ok(id) = LiveId::parse(&outcome.live_id) {
-            self.changed(&id, &outcome.deleted).await;
+            self.changed(&id, &outcome.deleted).await?;
         }
         Ok(outcome)
     }
 
     /// After a write to the live itself (e.g. it ended).
     pub async fn live_changed(&self, id: &LiveId) {
-        self.changed(id, &[]).await;
+        // The write is done; if other nodes cannot be told now, they reload
+        // every room when Redis is back.
+        let _ = self.changed(id, &[]).await;
+    }
+
+    fn refuse_without_cluster(&self) -> Result<(), RoomError> {
+        if self.cluster().is_some_and(|c| !c.is_up()) {
+            return Err(RoomError::Busy(
+                "chat is reconnecting; try again",
+                Duration::from_secs(1),
+            ));
+        }
+        Ok(())
     }
 
     /// Brings every node's memory of a room in line with a change written to
@@ -169,12 +183,15 @@ impl ChatService {
     /// in Redis makes every node's next batch reload the rules first (so a ban
     /// on one node holds on all at once), and a message tells them to drop
     /// deleted messages and reload now.
-    async fn changed(&self, id: &LiveId, deleted: &[String]) {
+    /// `Err(unavailable)` if other nodes could not be told (the change is
+    /// stored; repeating the action tells them).
+    async fn changed(&self, id: &LiveId, deleted: &[String]) -> Result<(), RoomError> {
         let cluster = self.cluster();
+        let mut told = true;
         if let Some(cluster) = cluster {
             if let Err(e) = cluster.bump_rules(id).await {
-                // Sends are refused while Redis is gone; rooms reload when it is back.
                 tracing::warn!(error = %e, live = %id, "cannot bump a room's rules version");
+                told = false;
             }
         }
         self.rooms.deleted(id, deleted);
@@ -182,7 +199,16 @@ impl ChatService {
         if let Some(cluster) = cluster {
             if let Err(e) = cluster.publish_changed(id, deleted).await {
                 tracing::warn!(error = %e, live = %id, "cannot tell other nodes of a change");
+                told = false;
             }
+        }
+        if told {
+            Ok(())
+        } else {
+            Err(RoomError::Busy(
+                "saved, but not every server has it yet; try again",
+                Duration::from_secs(1),
+            ))
         }
     }
 }

@@ -213,6 +213,14 @@ async fn a_redis_restart_refuses_sends_while_it_is_gone_and_heals_by_itself() {
         let r = node.http.get(node.url("/readyz")).send().await.unwrap();
         assert_eq!(r.status(), 503, "readyz says redis is gone");
     }
+    // Moderation too: acting on one node only would leave the others behind.
+    let slow = sender
+        .emit_ack(
+            "update_room_settings",
+            json!({"liveId": live, "slowModeSecs": 30}),
+        )
+        .await;
+    assert_eq!(code(&slow), "unavailable", "{slow}");
 
     c.redis.resume().await;
     // Both nodes heal by themselves: sends are taken again and reach the other
