@@ -56,9 +56,10 @@ static HEARTBEAT: std::sync::LazyLock<fred::types::scripts::Script> =
              return now",
         )
     });
-static VIEWERS: std::sync::LazyLock<fred::types::scripts::Script> =
+/// Counts kept per node and summed over live nodes (viewers, sockets).
+static PER_NODE: std::sync::LazyLock<fred::types::scripts::Script> =
     std::sync::LazyLock::new(|| {
-        fred::types::scripts::Script::from_lua(include_str!("cluster/viewers.lua"))
+        fred::types::scripts::Script::from_lua(include_str!("cluster/nodes.lua"))
     });
 
 #[derive(Debug, thiserror::Error)]
@@ -207,15 +208,21 @@ impl Cluster {
             format!("{}:viewers:{}", self.inner.prefix, id.as_str()),
             self.nodes_key(),
         ];
+        let total = self.per_node(keys, "set", here).await?;
+        Ok(total.max(0) as u64)
+    }
+
+    /// Runs the per-node count script (`nodes.lua`) in `mode` with `n`.
+    async fn per_node(&self, keys: Vec<String>, mode: &str, n: u64) -> Result<i64, ClusterError> {
         let args = vec![
             self.inner.node_id.clone(),
-            here.to_string(),
             ALIVE.as_millis().to_string(),
+            mode.to_owned(),
+            n.to_string(),
         ];
-        let total: i64 = VIEWERS
+        Ok(PER_NODE
             .evalsha_with_reload(&self.inner.commands, keys, args)
-            .await?;
-        Ok(total.max(0) as u64)
+            .await?)
     }
 
     fn room_channel(&self, id: &LiveId) -> String {

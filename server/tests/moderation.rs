@@ -21,20 +21,6 @@ struct Room {
     viewer_id: String,
 }
 
-async fn user_id(app: &TestApp, token: &str) -> String {
-    let me: Value = app
-        .http
-        .get(app.url("/api/me"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    me["userId"].as_str().unwrap().to_owned()
-}
-
 async fn room(app: &TestApp) -> Room {
     let (live, streamer_token) = app.live_with_streamer().await;
     let mod_token = app.signup("mod").await;
@@ -50,7 +36,7 @@ async fn room(app: &TestApp) -> Room {
     assert_eq!(entered["role"], "moderator");
     let viewer = app.socket(Some(&viewer_token)).await;
     assert_eq!(viewer.enter(&live).await["role"], "viewer");
-    let viewer_id = user_id(app, &viewer_token).await;
+    let viewer_id = app.user_id(&viewer_token).await;
     Room {
         live,
         streamer,
@@ -340,7 +326,7 @@ async fn banning_can_remove_recent_messages() {
 async fn only_the_streamer_restricts_moderators_and_nobody_restricts_the_streamer() {
     let app = TestApp::spawn().await;
     let r = room(&app).await;
-    let streamer_id = user_id(&app, &r.streamer_token).await;
+    let streamer_id = app.user_id(&r.streamer_token).await;
     let mod_id = {
         let state = r
             .streamer
@@ -803,7 +789,7 @@ async fn an_admin_moderates_every_room() {
 async fn restrictions_bind_moderators_and_nobody_lifts_their_own() {
     let app = TestApp::spawn().await;
     let r = room(&app).await;
-    let mod_id = user_id(&app, &r.moderator_token).await;
+    let mod_id = app.user_id(&r.moderator_token).await;
 
     for (action, extra) in [
         ("timeout_user", json!({"seconds": 600})),
@@ -929,9 +915,9 @@ async fn target_rules_are_the_same_for_every_action() {
 
     let ids = [
         ("viewer", r.viewer_id.clone()),
-        ("mod2", user_id(&app, &mod2_token).await),
-        ("streamer", user_id(&app, &r.streamer_token).await),
-        ("admin", user_id(&app, &admin_token).await),
+        ("mod2", app.user_id(&mod2_token).await),
+        ("streamer", app.user_id(&r.streamer_token).await),
+        ("admin", app.user_id(&admin_token).await),
     ];
     let id_of = |name: &str| ids.iter().find(|(n, _)| *n == name).unwrap().1.clone();
     let socket_of = |name: &str| match name {

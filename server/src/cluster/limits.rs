@@ -13,8 +13,6 @@ use super::{Cluster, ClusterError};
 
 static SENDS: std::sync::LazyLock<Script> =
     std::sync::LazyLock::new(|| Script::from_lua(include_str!("sends.lua")));
-static SOCKETS: std::sync::LazyLock<Script> =
-    std::sync::LazyLock::new(|| Script::from_lua(include_str!("sockets.lua")));
 
 /// `n` per `window`, all usable at once.
 #[derive(Clone, Copy, Debug)]
@@ -140,15 +138,7 @@ impl Cluster {
     /// all live nodes reach `cap`.
     pub async fn open_socket(&self, user: &str, cap: u32) -> Result<bool, ClusterError> {
         let keys = vec![self.key(&["sockets", user]), self.nodes_key()];
-        let args = vec![
-            self.inner.node_id.clone(),
-            cap.to_string(),
-            super::ALIVE.as_millis().to_string(),
-        ];
-        let opened: i64 = SOCKETS
-            .evalsha_with_reload(&self.inner.commands, keys, args)
-            .await?;
-        Ok(opened == 1)
+        Ok(self.per_node(keys, "open", u64::from(cap)).await? == 1)
     }
 
     /// One socket of `user` on this node closed.

@@ -110,23 +110,25 @@ impl Recent {
     }
 }
 
+/// A message with seq `seq`, for unit tests.
+#[cfg(test)]
+pub(crate) fn test_message(seq: u64) -> ChatMessage {
+    ChatMessage {
+        id: format!("m{seq}"),
+        live_id: "l".into(),
+        seq,
+        user_id: "u".into(),
+        nickname: "n".into(),
+        content: "c".into(),
+        created_at: "2026-01-01T00:00:00.000Z".into(),
+        client_id: format!("c{seq}"),
+        badge: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    fn msg(seq: u64) -> ChatMessage {
-        ChatMessage {
-            id: format!("m{seq}"),
-            live_id: "l".into(),
-            seq,
-            user_id: "u".into(),
-            nickname: "n".into(),
-            content: "c".into(),
-            created_at: "2026-01-01T00:00:00.000Z".into(),
-            client_id: format!("c{seq}"),
-            badge: None,
-        }
-    }
+    use super::{test_message as msg, *};
 
     fn seqs(p: &RecentPage) -> Vec<u64> {
         p.messages.iter().map(|m| m.seq).collect()

@@ -86,20 +86,7 @@ impl Sequencer {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn msg(seq: u64) -> ChatMessage {
-        ChatMessage {
-            id: format!("m{seq}"),
-            live_id: "l".into(),
-            seq,
-            user_id: "u".into(),
-            nickname: "n".into(),
-            content: "hi".into(),
-            client_id: format!("c{seq}"),
-            badge: None,
-            created_at: "2026-01-01T00:00:00Z".into(),
-        }
-    }
+    use crate::room::recent::test_message as msg;
 
     fn seqs(v: &[ChatMessage]) -> Vec<u64> {
         v.iter().map(|m| m.seq).collect()

@@ -312,6 +312,21 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The user id behind a session token.
+    pub async fn user_id(&self, token: &str) -> String {
+        let me = self
+            .http
+            .get(self.url("/api/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap();
+        me["userId"].as_str().unwrap().to_owned()
+    }
+
     /// `GET path` as text (any status).
     pub async fn get_text(&self, path: &str) -> String {
         self.http
