@@ -83,7 +83,9 @@ impl Writer {
         let (taken, current) = inner.moderation.take_quotas(&self.room.id, &quotas).await;
         // Another node changed the rules (e.g. a ban) since they were loaded:
         // reload them and check these sends again before storing any.
-        let recheck = matches!(current, Some(c) if c > version);
+        // Any other version (also an older one: Redis restarted empty) means the
+        // rules may have changed since they were loaded.
+        let recheck = matches!(current, Some(c) if c != version);
         let rules = if recheck {
             self.rooms.refresh(&self.room.id).await;
             self.room.rules().map_or(rules, |(r, _)| r)
