@@ -113,3 +113,53 @@ test('a burst from another sender arrives whole and in order in the browser (bat
   expect(seqs).toEqual(Array.from({ length: total }, (_, k) => k + 1));
   sender.close();
 });
+
+test('Korean through an IME: the Enter that ends a composition does not send; the next one sends once', async ({ server, browser }) => {
+  const { page, token } = await loggedInPage(browser, server, 'hangul');
+  const live = await createLive(page.request, server, token, 'IME');
+  await page.goto(`${server.url}/live/${live}`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'connected');
+  const input = page.getByTestId('chat-input');
+  await input.focus();
+  // What Chromium fires while an IME composes: the Enter that picks the
+  // candidate arrives with isComposing (keyCode 229), before compositionend.
+  await input.evaluate((el: HTMLTextAreaElement) => {
+    el.dispatchEvent(new CompositionEvent('compositionstart', { bubbles: true, data: '' }));
+    el.value = '안녕하세요';
+    el.dispatchEvent(new InputEvent('input', { bubbles: true, data: '안녕하세요', inputType: 'insertCompositionText', isComposing: true }));
+    el.dispatchEvent(new KeyboardEvent('keydown', { bubbles: true, cancelable: true, key: 'Enter', keyCode: 229, isComposing: true }));
+    el.dispatchEvent(new CompositionEvent('compositionend', { bubbles: true, data: '안녕하세요' }));
+  });
+  await expect(input).toHaveValue('안녕하세요');
+  await expect(page.getByTestId('pending')).toHaveCount(0);
+  await input.press('Enter');
+  await expect(page.locator('.msg[data-seq] .text')).toHaveText(['안녕하세요']);
+  await expect(input).toHaveValue('');
+  const reader = await client(server);
+  const page1 = await reader.timeout(5_000).emitWithAck('get_all_chat_by_liveId', { liveId: live });
+  expect(page1.messages.map((m: { content: string }) => m.content)).toEqual(['안녕하세요']);
+  reader.close();
+});
+
+test('length counts characters as the server does: Korean, emoji, combining marks, right-to-left', async ({ server, browser }) => {
+  const { page, token } = await loggedInPage(browser, server, 'counted');
+  const live = await createLive(page.request, server, token, 'Lengths');
+  await page.goto(`${server.url}/live/${live}`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'connected');
+  const input = page.getByTestId('chat-input');
+  // Code points, like the server: 'e' + U+0301 is two, an emoji with a skin
+  // tone is two, a Hebrew word is one per letter.
+  const mixed = '한글 👍🏽 e\u0301 שלום';
+  await input.fill(mixed);
+  await expect(page.getByTestId('char-counter')).toHaveText(`${[...mixed].length}/500`);
+  // 500 emoji are 500 characters (1,000 UTF-16 units): allowed, and stored.
+  await input.fill('👍'.repeat(500));
+  await expect(page.getByTestId('char-counter')).toHaveText('500/500');
+  await input.press('Enter');
+  await expect(page.locator('.msg[data-seq]')).toHaveCount(1);
+  await input.fill('👍'.repeat(501));
+  await expect(page.getByTestId('char-counter')).toHaveText('501/500');
+  await input.press('Enter');
+  await expect(page.getByRole('alert')).toContainText('at most 500');
+  await expect(page.locator('.msg[data-seq]')).toHaveCount(1);
+});
