@@ -193,21 +193,24 @@ impl Cluster {
         self.inner.up.load(Ordering::Relaxed)
     }
 
-    pub fn commands(&self) -> &Client {
-        &self.inner.commands
+    /// `{prefix}:part:part…`: every key and channel of this deployment.
+    fn key(&self, parts: &[&str]) -> String {
+        let mut k = self.inner.prefix.clone();
+        for p in parts {
+            k.push(':');
+            k.push_str(p);
+        }
+        k
     }
 
     fn nodes_key(&self) -> String {
-        format!("{}:nodes", self.inner.prefix)
+        self.key(&["nodes"])
     }
 
     /// Records this node's viewers of a room; returns the room's viewers on
     /// every live node.
     pub async fn viewers(&self, id: &LiveId, here: u64) -> Result<u64, ClusterError> {
-        let keys = vec![
-            format!("{}:viewers:{}", self.inner.prefix, id.as_str()),
-            self.nodes_key(),
-        ];
+        let keys = vec![self.key(&["viewers", id.as_str()]), self.nodes_key()];
         let total = self.per_node(keys, "set", here).await?;
         Ok(total.max(0) as u64)
     }
@@ -226,11 +229,11 @@ impl Cluster {
     }
 
     fn room_channel(&self, id: &LiveId) -> String {
-        format!("{}:room:{}", self.inner.prefix, id.as_str())
+        self.key(&["room", id.as_str()])
     }
 
     fn changed_channel(&self) -> String {
-        format!("{}:changed", self.inner.prefix)
+        self.key(&["changed"])
     }
 
     /// Starts receiving a room's messages (before reading it from the database,
@@ -285,12 +288,12 @@ impl Cluster {
     }
 
     async fn publish_room(&self, id: &LiveId, wire: &StoredWire) -> Result<(), ClusterError> {
-        let body = serde_json::to_vec(wire).expect("messages serialize");
-        let _: i64 = self
-            .inner
-            .commands
-            .spublish(self.room_channel(id), body)
-            .await?;
+        self.publish(self.room_channel(id), wire).await
+    }
+
+    async fn publish(&self, channel: String, wire: &impl Serialize) -> Result<(), ClusterError> {
+        let body = serde_json::to_vec(wire).expect("cluster messages serialize");
+        let _: i64 = self.inner.commands.spublish(channel, body).await?;
         Ok(())
     }
 
@@ -305,13 +308,7 @@ impl Cluster {
             live_id: id.as_str().to_owned(),
             deleted: deleted.to_vec(),
         };
-        let body = serde_json::to_vec(&wire).expect("a change serializes");
-        let _: i64 = self
-            .inner
-            .commands
-            .spublish(self.changed_channel(), body)
-            .await?;
-        Ok(())
+        self.publish(self.changed_channel(), &wire).await
     }
 
     /// Hands every event from other nodes to `on_event`, in arrival order.
@@ -322,7 +319,7 @@ impl Cluster {
         let on_event = Arc::new(on_event);
         let this = self.clone();
         let mut messages = self.inner.subscriber.message_rx();
-        let room_prefix = format!("{}:room:", self.inner.prefix);
+        let room_prefix = self.key(&["room", ""]);
         let changed = self.changed_channel();
         {
             let changed = changed.clone();

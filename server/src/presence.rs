@@ -20,6 +20,8 @@ const EVERY: Duration = Duration::from_secs(1);
 /// Even the first announcement waits a little, so a burst of joins settles into
 /// one count.
 const SETTLE: Duration = Duration::from_millis(100);
+/// Rooms whose remote totals are kept before old ones are dropped.
+const ELSEWHERE_KEPT: usize = 10_000;
 
 /// Sockets in a room, by how they take messages.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -49,6 +51,10 @@ pub struct Presence {
     rooms: Arc<Mutex<HashMap<LiveId, RoomPresence>>>,
     io: Arc<std::sync::OnceLock<Sockets>>,
     cluster: Option<Cluster>,
+    /// Totals of rooms with no viewer on this node, as read for pages and the
+    /// directory (cluster mode), kept a second so page views cost Redis at
+    /// most one read per room per second.
+    elsewhere: Arc<Mutex<HashMap<LiveId, (u64, Instant)>>>,
 }
 
 impl Presence {
@@ -78,9 +84,7 @@ impl Presence {
                             .map(|(id, _)| id.clone())
                             .collect()
                     };
-                    for id in idle {
-                        this.announce(&id).await;
-                    }
+                    futures::future::join_all(idle.iter().map(|id| this.announce(id))).await;
                 }
             });
         }
@@ -104,14 +108,46 @@ impl Presence {
     /// count in memory). For pages and the directory, which may be served by a
     /// node none of the room's viewers are on.
     pub async fn viewers(&self, id: &LiveId) -> u64 {
-        let here = self.members(id).total();
-        match &self.cluster {
-            Some(cluster) => cluster.viewers(id, here).await.unwrap_or_else(|e| {
-                tracing::debug!(error = %e, live = %id, "cannot count viewers in redis");
-                here
-            }),
-            None => here,
+        if self.cluster.is_none() {
+            return self.count(id);
         }
+        // A room with viewers here has its total re-read every second.
+        if let Some(total) = self
+            .rooms
+            .lock()
+            .expect("presence")
+            .get(id)
+            .and_then(|r| r.total)
+        {
+            return total;
+        }
+        if let Some((total, at)) = self.elsewhere.lock().expect("presence").get(id) {
+            if at.elapsed() < EVERY {
+                return *total;
+            }
+        }
+        let here = self.members(id).total();
+        let total = self.read_total(id, here).await.unwrap_or(here);
+        let mut elsewhere = self.elsewhere.lock().expect("presence");
+        if elsewhere.len() >= ELSEWHERE_KEPT {
+            elsewhere.retain(|_, (_, at)| at.elapsed() < EVERY);
+        }
+        elsewhere.insert(id.clone(), (total, Instant::now()));
+        total
+    }
+
+    /// Records this node's `here` viewers of a room in Redis and returns the
+    /// room's total on every live node (cluster mode; `None` on one node or
+    /// when Redis cannot answer).
+    async fn read_total(&self, id: &LiveId, here: u64) -> Option<u64> {
+        let cluster = self.cluster.as_ref()?;
+        cluster
+            .viewers(id, here)
+            .await
+            .inspect_err(
+                |e| tracing::debug!(error = %e, live = %id, "cannot count viewers in redis"),
+            )
+            .ok()
     }
 
     /// A socket entered the room.
@@ -167,16 +203,7 @@ impl Presence {
             room.scheduled = false;
             room.members.total()
         };
-        let total = match &self.cluster {
-            Some(cluster) => match cluster.viewers(id, here).await {
-                Ok(total) => Some(total),
-                Err(e) => {
-                    tracing::debug!(error = %e, live = %id, "cannot count viewers in redis");
-                    None
-                }
-            },
-            None => None,
-        };
+        let total = self.read_total(id, here).await;
         let count = {
             let mut rooms = self.rooms.lock().expect("presence");
             let Some(room) = rooms.get_mut(id) else {

@@ -45,15 +45,6 @@ pub enum Refused {
 }
 
 impl Cluster {
-    fn key(&self, parts: &[&str]) -> String {
-        let mut k = self.inner.prefix.clone();
-        for p in parts {
-            k.push(':');
-            k.push_str(p);
-        }
-        k
-    }
-
     /// Takes the quotas of a batch of sends to room `id` in order, in one
     /// round trip; also returns the room's rules version.
     pub async fn take_sends(
