@@ -2,7 +2,7 @@
 //! without duplicates, plus the viewer's own messages still in flight. Pure, so the
 //! ordering and de-duplication rules are unit-tested natively.
 
-use crate::protocol::ChatMessage;
+use crate::protocol::{rich::ReplyTo, ChatMessage};
 
 /// How many confirmed messages the panel keeps; older ones can be loaded again.
 pub const MAX_KEPT: usize = 1000;
@@ -18,6 +18,8 @@ pub struct Outgoing {
     pub client_id: String,
     pub content: String,
     pub delivery: Delivery,
+    /// The message it answers, as the sender saw it.
+    pub reply_to: Option<ReplyTo>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -121,18 +123,30 @@ impl ChatLog {
         n
     }
 
-    /// Drops a deleted message (its seq stays accounted for).
+    /// Drops a deleted message (its seq stays accounted for); replies to it
+    /// keep no text of it.
     pub fn remove(&mut self, id: &str) {
         let last = self.last_seq();
         self.messages.retain(|m| m.id != id);
         self.accounted = last;
+        for m in &mut self.messages {
+            if let Some(r) = m.reply_to.as_mut().filter(|r| r.id == id) {
+                r.mark_deleted();
+            }
+        }
     }
 
-    pub fn push_outgoing(&mut self, client_id: String, content: String) {
+    /// A held message by id.
+    pub fn find(&self, id: &str) -> Option<&ChatMessage> {
+        self.messages.iter().rev().find(|m| m.id == id)
+    }
+
+    pub fn push_outgoing(&mut self, client_id: String, content: String, reply_to: Option<ReplyTo>) {
         self.outgoing.push(Outgoing {
             client_id,
             content,
             delivery: Delivery::Pending,
+            reply_to,
         });
     }
 
@@ -181,6 +195,10 @@ mod tests {
             created_at: "2026-01-01T00:00:00.000Z".into(),
             client_id: client_id.into(),
             badge: None,
+            fragments: vec![],
+            reply_to: None,
+            mentions: vec![],
+            action: false,
         }
     }
 
@@ -222,8 +240,8 @@ mod tests {
     #[test]
     fn confirmation_settles_outgoing() {
         let mut log = ChatLog::default();
-        log.push_outgoing("c1".into(), "hi".into());
-        log.push_outgoing("c2".into(), "yo".into());
+        log.push_outgoing("c1".into(), "hi".into(), None);
+        log.push_outgoing("c2".into(), "yo".into(), None);
         assert_eq!(log.pending().len(), 2);
         log.merge(vec![msg(1, "c1")]);
         assert_eq!(log.outgoing().len(), 1);
@@ -232,6 +250,24 @@ mod tests {
         assert_eq!(log.retry("c2").unwrap().delivery, Delivery::Pending);
         log.dismiss("c2");
         assert!(log.outgoing().is_empty());
+    }
+
+    #[test]
+    fn deleting_a_parent_marks_its_replies() {
+        let mut reply = msg(2, "b");
+        reply.reply_to = Some(ReplyTo {
+            id: "id1".into(),
+            seq: 1,
+            user_id: "u".into(),
+            nickname: "n".into(),
+            excerpt: "m1".into(),
+            deleted: false,
+        });
+        let mut log = ChatLog::new(vec![msg(1, "a"), reply], false, 2);
+        log.remove("id1");
+        let r = log.find("id2").and_then(|m| m.reply_to.clone()).unwrap();
+        assert!(r.deleted && r.excerpt.is_empty());
+        assert!(log.find("id1").is_none());
     }
 
     #[test]

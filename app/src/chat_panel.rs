@@ -1,6 +1,7 @@
 //! The chat panel: server-rendered history that the browser then keeps live over
 //! socket.io, with pending/failed sends, catch-up after reconnects and scrollback.
 
+mod message;
 mod moderation;
 mod state;
 
@@ -14,6 +15,7 @@ use crate::{
     },
     socket_client::SocketClient,
 };
+use message::MessageLine;
 use moderation::ModerationPanel;
 use state::{new_socket_slot, now, Chat, Conn};
 
@@ -62,7 +64,11 @@ pub fn ChatPanel(
         cooldown_until: RwSignal::new(0.0),
         now_ms: RwSignal::new(0.0),
         notice: RwSignal::new(None),
+        replying: RwSignal::new(None),
+        jump_target: RwSignal::new(None),
+        flashed: RwSignal::new(None),
     };
+    let can_reply = viewer.is_some();
     let show_moderation = RwSignal::new(false);
     let in_browser = RwSignal::new(false);
     let draft = RwSignal::new(String::new());
@@ -144,19 +150,22 @@ pub fn ChatPanel(
                         </button>
                     </li>
                 </Show>
-                <For each=move || chat.log.with(|l| l.messages().to_vec()) key=|m| m.seq let:m>
-                    <li class="msg" data-seq=m.seq data-id=m.id.clone()>
-                        <time datetime=m.created_at.clone()>{
-                            let at = m.created_at.clone();
-                            move || clock(&at, in_browser.get())
-                        }</time>
-                        " "
-                        {m.badge.map(|b| view! { <span class=format!("role-badge {}", b.label())>{b.label()}</span> " " })}
-                        <span class="nick">{m.nickname.clone()}</span>
-                        ": "
-                        <span class="text">{m.content.clone()}</span>
-                        <MessageActions chat id=m.id.clone() user_id=m.user_id.clone() privileged=m.badge.is_some()/>
-                    </li>
+                <For
+                    each=move || chat.log.with(|l| l.messages().to_vec())
+                    // A reply's snapshot changes when its parent is deleted.
+                    key=|m| (m.seq, m.reply_to.as_ref().is_some_and(|r| r.deleted))
+                    let:m
+                >
+                    {
+                        let at = m.created_at.clone();
+                        let shown = Signal::derive(move || clock(&at, in_browser.get()));
+                        let (id, user_id, privileged) = (m.id.clone(), m.user_id.clone(), m.badge.is_some());
+                        view! {
+                            <MessageLine chat m clock=shown can_reply>
+                                <MessageActions chat id user_id privileged/>
+                            </MessageLine>
+                        }
+                    }
                 </For>
                 <For
                     each=move || chat.log.with(|l| l.outgoing().to_vec())
@@ -209,6 +218,13 @@ pub fn ChatPanel(
             {match viewer {
                 Some(_) => view! {
                     <form class="composer" on:submit=move |ev| { ev.prevent_default(); submit(); }>
+                        {move || chat.replying.get().map(|r| view! {
+                            <div class="replying" data-testid="replying">
+                                <span>"Replying to "<strong>"@"{r.nickname}</strong>": "<span class="excerpt">{r.excerpt}</span></span>
+                                <button type="button" class="link" aria-label="Cancel reply"
+                                    on:click=move |_| chat.replying.set(None)>"✕"</button>
+                            </div>
+                        })}
                         <textarea
                             data-testid="chat-input"
                             rows="2"

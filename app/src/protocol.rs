@@ -5,6 +5,7 @@ pub mod domain;
 pub mod moderation;
 pub mod notice;
 pub mod packet;
+pub mod rich;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -44,6 +45,37 @@ pub struct ChatMessage {
     /// The sender's role badge in this room when they sent it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub badge: Option<moderation::Badge>,
+    /// The text's pieces (mentions, links, emotes); absent when it is all plain
+    /// text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fragments: Vec<rich::Fragment>,
+    /// The message this one answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<rich::ReplyTo>,
+    /// The accounts `@mentioned` in it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
+    /// Sent as `/me ...`: shown as something the sender does.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub action: bool,
+}
+
+impl ChatMessage {
+    /// The text's pieces, a plain message's whole text as one.
+    pub fn pieces(&self) -> std::borrow::Cow<'_, [rich::Fragment]> {
+        if self.fragments.is_empty() {
+            std::borrow::Cow::Owned(vec![rich::Fragment::Text {
+                text: self.content.clone(),
+            }])
+        } else {
+            std::borrow::Cow::Borrowed(&self.fragments)
+        }
+    }
+
+    /// Whether `user_id` is called in this message.
+    pub fn mentions_user(&self, user_id: &str) -> bool {
+        self.mentions.iter().any(|m| m == user_id)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,6 +114,9 @@ pub struct NewMessage {
     pub live_id: String,
     pub content: String,
     pub client_id: String,
+    /// The id of the message (in the same live) this one answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to_id: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

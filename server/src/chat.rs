@@ -134,6 +134,11 @@ impl ChatService {
         self.rooms.snapshot(raw_id).await
     }
 
+    /// Someone with an account entered the room: their name is mentionable.
+    pub fn met(&self, id: &LiveId, who: &Identity) {
+        self.rooms.met(id, who);
+    }
+
     pub async fn history(&self, req: &GetChat) -> Result<ChatPage, RoomError> {
         let query = HistoryQuery::parse(req)?;
         let id = LiveId::parse(&req.live_id)?;
@@ -156,6 +161,12 @@ impl ChatService {
         self.refuse_without_cluster()?;
         let outcome = self.moderation.act(who, action).await?;
         if let Ok(id) = LiveId::parse(&outcome.live_id) {
+            // Replies keep no text of a deleted message (repeating the action
+            // repeats this if it fails).
+            self.stores
+                .chat
+                .mark_replies_deleted(&id, &outcome.deleted)
+                .await?;
             self.changed(&id, &outcome.deleted).await?;
         }
         Ok(outcome)

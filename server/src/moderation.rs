@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use app::protocol::{
     moderation::{
-        BanEntry, BanUser, DeleteMessage, ModerationState, PublicRoomSettings, RoomRole,
-        SetModerator, TimeoutUser, UnbanUser, UpdateRoomSettings,
+        BanEntry, BanUser, DeleteMessage, LinkPolicy, ModerationState, PublicRoomSettings,
+        RoomRole, SetModerator, TimeoutUser, UnbanUser, UpdateRoomSettings,
     },
     LiveId, MessageContent, Nickname,
 };
@@ -55,6 +55,7 @@ pub fn public_settings(id: &LiveId, live: &LiveDoc) -> PublicRoomSettings {
         live_id: id.as_str().to_owned(),
         slow_mode_secs: s.slow_mode_secs,
         min_account_age_mins: s.min_account_age_mins,
+        links: s.links,
     }
 }
 
@@ -155,6 +156,7 @@ impl Moderation {
         rules: &RoomRules,
         who: &Identity,
         content: &MessageContent,
+        has_links: bool,
         now_ms: i64,
     ) -> Result<Passed, RoomError> {
         let live = &rules.live;
@@ -166,6 +168,13 @@ impl Moderation {
                     until: until.map(DateTime::from_millis),
                 });
             }
+        }
+        let links = live.settings.links;
+        if has_links && !links.allows(role) {
+            return Err(forbidden(match links {
+                LinkPolicy::Moderators => "only moderators may post links in this chat",
+                _ => "links are not allowed in this chat",
+            }));
         }
         if role.moderates() {
             return Ok(Passed { role, slow: None });
@@ -521,6 +530,10 @@ impl Moderation {
                     }
                     s.min_account_age_mins = mins.into();
                     changes.push(format!("accounts older than {mins} min"));
+                }
+                if let Some(links) = a.links {
+                    s.links = links;
+                    changes.push(format!("links: {}", links.as_str()));
                 }
                 if let Some(list) = a.blocked_terms {
                     s.blocked_terms = terms::normalise_list(&list).map_err(RoomError::Invalid)?;

@@ -2,6 +2,8 @@
 //! told, and what is logged) and looking a live up by its raw id. Chat and
 //! moderation both build on this module, not on each other.
 
+pub mod compose;
+pub mod people;
 pub mod recent;
 pub mod rules;
 

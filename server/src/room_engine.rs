@@ -17,6 +17,7 @@
 //! and delivers every node's messages to its own sockets in seq order.
 
 mod fanout;
+mod prepare;
 mod sequencer;
 mod writer;
 
@@ -33,6 +34,7 @@ use app::protocol::{
     ChatMessage, ClientId, HistoryQuery, HistoryWindow, LiveId, MessageContent, NewMessage,
     HISTORY_DEFAULT,
 };
+use bson::oid::ObjectId;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use self::fanout::{Fanout, Feed};
@@ -44,6 +46,8 @@ use crate::{
     moderation::Moderation,
     presence::Presence,
     room::{
+        compose::Body,
+        people::People,
         recent::{Recent, RecentPage, RECENT_KEPT},
         rules::RoomRules,
         RoomError,
@@ -92,7 +96,9 @@ pub struct Snapshot {
 
 struct Pending {
     who: Identity,
-    content: MessageContent,
+    body: Body,
+    /// The message this one answers (checked by the writer).
+    reply_to: Option<ObjectId>,
     client_id: ClientId,
     arrived: Instant,
     reply: oneshot::Sender<Result<Stored, RoomError>>,
@@ -114,6 +120,8 @@ struct View {
     /// newer version means they may be out of date.
     rules_version: u64,
     recent: Recent,
+    /// Names `@mentions` resolve to.
+    people: People,
 }
 
 /// One active room, shared by the handlers and its writer.
@@ -298,14 +306,21 @@ impl Rooms {
     /// Admits a send into its room's queue, in the order of the calls: call it
     /// synchronously as each send arrives. Refuses at once when the queue is full.
     pub fn admit(&self, who: &Identity, req: NewMessage) -> Result<Admitted, RoomError> {
-        let content = MessageContent::parse(&req.content)?;
+        let body = Body::parse(MessageContent::parse(&req.content)?)?;
         let client_id = ClientId::parse(&req.client_id)?;
         let id = LiveId::parse(&req.live_id)?;
+        let reply_to = match req.reply_to_id.as_deref() {
+            None => None,
+            Some(raw) => Some(ObjectId::parse_str(raw).map_err(|_| {
+                RoomError::Invalid("replyToId must be a message's 24-hex-digit id".into())
+            })?),
+        };
         let arrived = Instant::now();
         let (reply, outcome) = oneshot::channel();
         let mut pending = Pending {
             who: who.clone(),
-            content,
+            body,
+            reply_to,
             client_id,
             arrived,
             reply,
@@ -436,6 +451,14 @@ impl Rooms {
         })
     }
 
+    /// Someone with an account arrived in the room: their name can be
+    /// mentioned without a lookup.
+    pub fn met(&self, id: &LiveId, who: &Identity) {
+        if let Some(room) = self.existing(id) {
+            room.with_view(|v| v.people.saw(&who.user_id, &who.nickname));
+        }
+    }
+
     /// Applies deletions to the room's recent history.
     pub fn deleted(&self, id: &LiveId, ids: &[String]) {
         if let Some(room) = self.existing(id) {
@@ -532,11 +555,16 @@ impl Rooms {
             .filter(|d| d.deleted_at_ms.is_none())
             .map(crate::store::chat::ChatDoc::to_message)
             .collect();
+        let mut people = People::default();
+        for m in &visible {
+            people.saw(&m.user_id, &m.nickname);
+        }
         Ok(View {
             rules: Arc::new(rules),
             rules_generation: 0,
             rules_version,
             recent: Recent::new(visible, last_seq, older_exist),
+            people,
         })
     }
 

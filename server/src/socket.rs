@@ -222,6 +222,9 @@ async fn enter_room<A: Adapter>(
             presence.entered(&id, req.batch);
         }
         let snapshot = chat.snapshot(id.as_str()).await?;
+        if let Some(who) = &session.who {
+            chat.met(&id, who);
+        }
         let live = &snapshot.rules.live;
         Ok(RoomEntered {
             history: snapshot.history.messages,

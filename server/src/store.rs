@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod bans;
 pub mod chat;
+pub mod emotes;
 pub mod lives;
 pub mod users;
 
@@ -20,6 +21,7 @@ use crate::config::{WriteAcknowledgment, WriteConcernConfig};
 pub use audit::AuditStore;
 pub use bans::BanStore;
 pub use chat::ChatStore;
+pub use emotes::EmoteStore;
 pub use lives::LiveStore;
 pub use users::UserStore;
 
@@ -76,6 +78,7 @@ pub struct Stores {
     pub chat: ChatStore,
     pub bans: BanStore,
     pub audit: AuditStore,
+    pub emotes: EmoteStore,
     pub timeout: Duration,
 }
 
@@ -117,6 +120,7 @@ impl Stores {
             chat: ChatStore::new(&db, timeout),
             bans: BanStore::new(&db, timeout),
             audit: AuditStore::new(&db, timeout),
+            emotes: EmoteStore::new(&db, timeout),
             db,
             timeout,
         })
@@ -128,6 +132,7 @@ impl Stores {
         self.lives.ensure_indexes().await?;
         self.bans.ensure_indexes().await?;
         self.audit.ensure_indexes().await?;
+        self.emotes.ensure_indexes().await?;
         self.chat.ensure_indexes().await
     }
 

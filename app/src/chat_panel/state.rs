@@ -12,6 +12,7 @@ use crate::{
             events as mod_events, BanUser, DeleteMessage, MessageDeleted, ModerationDone,
             PublicRoomSettings, RoomRole, TimeoutUser,
         },
+        rich::ReplyTo,
         Ack, ChatMessage, ChatPage, EnterRoom, ErrorCode, GetChat, MessageContent, MessageStored,
         NewMessage, RoomEntered, ViewerCount, WireError,
     },
@@ -53,6 +54,12 @@ pub(super) struct Chat {
     pub(super) now_ms: RwSignal<f64>,
     /// The last moderation action's error, shown above the input.
     pub(super) notice: RwSignal<Option<String>>,
+    /// The message the next send answers.
+    pub(super) replying: RwSignal<Option<ReplyTo>>,
+    /// A message to scroll to once older history holding it is loaded.
+    pub(super) jump_target: RwSignal<Option<(String, u64)>>,
+    /// The message briefly highlighted after a jump.
+    pub(super) flashed: RwSignal<Option<String>>,
 }
 
 /// Where the panel keeps its socket. The browser's client is `!Send`, so it lives
@@ -235,8 +242,15 @@ impl Chat {
     pub(super) fn send(self, text: String) -> Result<(), String> {
         let content = MessageContent::parse(&text).map_err(|e| e.0)?;
         let client_id = new_client_id();
-        self.log
-            .update(|l| l.push_outgoing(client_id.clone(), content.as_str().to_owned()));
+        let reply_to = self.replying.get_untracked();
+        self.replying.set(None);
+        self.log.update(|l| {
+            l.push_outgoing(
+                client_id.clone(),
+                content.as_str().to_owned(),
+                reply_to.clone(),
+            )
+        });
         self.stuck_to_bottom.set(true);
         self.unseen.set(0);
         self.scroll_to_bottom();
@@ -244,8 +258,65 @@ impl Chat {
             client_id,
             content: content.into_inner(),
             delivery: Delivery::Pending,
+            reply_to,
         });
         Ok(())
+    }
+
+    /// Answers `m` with the next send.
+    pub(super) fn reply_to(self, m: &ChatMessage) {
+        self.replying.set(Some(ReplyTo {
+            id: m.id.clone(),
+            seq: m.seq,
+            user_id: m.user_id.clone(),
+            nickname: m.nickname.clone(),
+            excerpt: ReplyTo::excerpt_of(&m.content),
+            deleted: false,
+        }));
+    }
+
+    /// Scrolls to a message (loading older history until it is held) and
+    /// highlights it for a moment.
+    pub(super) fn jump_to(self, id: String, seq: u64) {
+        if self.log.with_untracked(|l| l.find(&id).is_some()) {
+            self.jump_target.set(None);
+            self.flashed.set(Some(id.clone()));
+            #[cfg(feature = "hydrate")]
+            {
+                let flashed = self.flashed;
+                gloo_timers::callback::Timeout::new(2_000, move || flashed.set(None)).forget();
+            }
+            let list = self.list;
+            request_animation_frame(move || {
+                let Some(el) = list.get_untracked() else {
+                    return;
+                };
+                let selector = format!("li[data-id=\"{id}\"]");
+                if let Ok(Some(target)) = el.query_selector(&selector) {
+                    target.scroll_into_view_with_bool(false);
+                    // Keyboard and screen reader users land on it too.
+                    if let Ok(li) = leptos::wasm_bindgen::JsCast::dyn_into::<
+                        leptos::web_sys::HtmlElement,
+                    >(target)
+                    {
+                        let _ = li.focus();
+                    }
+                }
+            });
+            return;
+        }
+        let older = self
+            .log
+            .with_untracked(|l| l.has_older && l.first_seq().is_some_and(|first| first > seq));
+        if older {
+            self.jump_target.set(Some((id, seq)));
+            self.load_older();
+        } else {
+            // Deleted meanwhile: nothing to show.
+            self.jump_target.set(None);
+            self.notice
+                .set(Some("That message is no longer in the chat.".into()));
+        }
     }
 
     pub(super) fn transmit(self, o: Outgoing) {
@@ -257,6 +328,7 @@ impl Chat {
             live_id: self.live_id.get_value(),
             content: o.content,
             client_id: o.client_id.clone(),
+            reply_to_id: o.reply_to.map(|r| r.id),
         };
         let client_id = o.client_id;
         self.emit(
@@ -401,6 +473,10 @@ impl Chat {
                 self.log.update(|l| {
                     l.merge_older(page.messages, page.has_more);
                 });
+                if let Some((id, seq)) = self.jump_target.get_untracked() {
+                    self.jump_to(id, seq);
+                    return;
+                }
                 // Keep the message the viewer was looking at in place.
                 if let Some((old_height, old_top)) = before {
                     let list = self.list;

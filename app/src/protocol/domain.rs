@@ -215,6 +215,28 @@ impl VideoUrl {
     }
 }
 
+/// A custom emote's code, typed as `:code:`: 2..=32 ASCII letters, digits and
+/// `_`, case-sensitive.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct EmoteCode(String);
+string_newtype!(EmoteCode);
+
+impl EmoteCode {
+    pub const MIN_CHARS: usize = 2;
+    pub const MAX_CHARS: usize = 32;
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let ok_len = (Self::MIN_CHARS..=Self::MAX_CHARS).contains(&raw.len());
+        if ok_len && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(invalid(
+                "an emote code is 2 to 32 ASCII letters, digits or '_'",
+            ))
+        }
+    }
+}
+
 /// Which slice of a room's history to read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HistoryWindow {
@@ -284,6 +306,15 @@ mod tests {
         assert!(ClientId::parse("").is_err());
         assert!(ClientId::parse(&"a".repeat(65)).is_err());
         assert!(ClientId::parse("a b").is_err());
+    }
+
+    #[test]
+    fn emote_code_rules() {
+        assert!(EmoteCode::parse("Kappa_2").is_ok());
+        assert!(EmoteCode::parse("k").is_err());
+        assert!(EmoteCode::parse(&"k".repeat(33)).is_err());
+        assert!(EmoteCode::parse("ka ppa").is_err());
+        assert!(EmoteCode::parse("카파").is_err());
     }
 
     #[test]

@@ -91,6 +91,39 @@ pub struct PublicRoomSettings {
     pub slow_mode_secs: u32,
     /// Accounts younger than this many minutes cannot send; 0 = off.
     pub min_account_age_mins: u32,
+    #[serde(default)]
+    pub links: LinkPolicy,
+}
+
+/// Who may post messages with links in a room.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkPolicy {
+    #[default]
+    All,
+    /// Moderators, the streamer and admins only.
+    Moderators,
+    /// Nobody.
+    None,
+}
+
+impl LinkPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkPolicy::All => "all",
+            LinkPolicy::Moderators => "moderators",
+            LinkPolicy::None => "none",
+        }
+    }
+
+    /// Whether `role` may post links under this policy.
+    pub fn allows(self, role: RoomRole) -> bool {
+        match self {
+            LinkPolicy::All => true,
+            LinkPolicy::Moderators => role.moderates(),
+            LinkPolicy::None => false,
+        }
+    }
 }
 
 /// All of a room's settings; the blocked terms are for moderators only.
@@ -100,6 +133,8 @@ pub struct RoomSettings {
     pub slow_mode_secs: u32,
     pub min_account_age_mins: u32,
     pub blocked_terms: Vec<String>,
+    #[serde(default)]
+    pub links: LinkPolicy,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,6 +188,8 @@ pub struct UpdateRoomSettings {
     pub min_account_age_mins: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_terms: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<LinkPolicy>,
 }
 
 /// `{liveId}`: the room a read-only moderation request is about.

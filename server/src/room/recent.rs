@@ -75,9 +75,25 @@ impl Recent {
         }
     }
 
-    /// Applies deletions (message ids).
+    /// Applies deletions (message ids): the messages go, and replies to them
+    /// keep no text of them.
     pub fn delete(&mut self, ids: &[String]) {
         self.messages.retain(|m| !ids.contains(&m.id));
+        for m in &mut self.messages {
+            if let Some(r) = m.reply_to.as_mut().filter(|r| ids.contains(&r.id)) {
+                r.mark_deleted();
+            }
+        }
+    }
+
+    /// A visible message held here, by id.
+    pub fn find(&self, id: &str) -> Option<&ChatMessage> {
+        self.messages.iter().rev().find(|m| m.id == id)
+    }
+
+    /// The messages held, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &ChatMessage> {
+        self.messages.iter()
     }
 
     /// The newest `limit` visible messages.
@@ -123,6 +139,10 @@ pub(crate) fn test_message(seq: u64) -> ChatMessage {
         created_at: "2026-01-01T00:00:00.000Z".into(),
         client_id: format!("c{seq}"),
         badge: None,
+        fragments: vec![],
+        reply_to: None,
+        mentions: vec![],
+        action: false,
     }
 }
 

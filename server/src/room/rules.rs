@@ -14,13 +14,31 @@ pub struct RoomRules {
     pub live: LiveDoc,
     /// User id -> when their ban or timeout ends (`None`: until lifted).
     restrictions: HashMap<String, Option<i64>>,
+    /// The room's custom emotes: code -> id.
+    emotes: HashMap<String, String>,
 }
 
 impl RoomRules {
     pub async fn load(stores: &Stores, id: &LiveId) -> Result<Self, RoomError> {
         let live = stores.lives.get(id).await?.ok_or(RoomError::NotFound)?;
         let restrictions = stores.bans.in_force(id).await?;
-        Ok(Self { live, restrictions })
+        let emotes = stores
+            .emotes
+            .list(id)
+            .await?
+            .into_iter()
+            .map(|e| (e.code, e.id.to_hex()))
+            .collect();
+        Ok(Self {
+            live,
+            restrictions,
+            emotes,
+        })
+    }
+
+    /// The id of the room's custom emote with this code (case-sensitive).
+    pub fn emote(&self, code: &str) -> Option<String> {
+        self.emotes.get(code).cloned()
     }
 
     /// The restriction on `user_id` at `now_ms`: `Some(None)` banned, `Some(Some(t))`
@@ -37,6 +55,10 @@ impl RoomRules {
 #[cfg(test)]
 impl RoomRules {
     pub fn for_test(live: LiveDoc, restrictions: HashMap<String, Option<i64>>) -> Self {
-        Self { live, restrictions }
+        Self {
+            live,
+            restrictions,
+            emotes: HashMap::new(),
+        }
     }
 }

@@ -129,6 +129,9 @@ pub(super) async fn run(
         // Recent history before the sockets: someone entering between the two
         // then has a message one way or both (the client keeps one by seq).
         room.with_view(|v| {
+            for m in &ready {
+                v.people.saw(&m.user_id, &m.nickname);
+            }
             v.recent.push(ready.iter().cloned());
             v.recent.note_last_seq(delivered);
         });

@@ -7,16 +7,20 @@ use std::{collections::VecDeque, sync::atomic::Ordering, sync::Arc, time::Instan
 use app::protocol::{moderation::RoomRole, ChatMessage};
 use bson::{oid::ObjectId, DateTime};
 
-use super::{fanout::Feed, Pending, Room, Rooms, Stored, BUSY_RETRY};
+use super::{
+    fanout::Feed,
+    prepare::{prepare, Prepared},
+    Pending, Room, Rooms, Stored, BUSY_RETRY,
+};
 use crate::{
     room::{rules::RoomRules, RoomError},
     store::{
-        chat::{duplicate_is_resend, BatchError, ChatDoc},
+        chat::{duplicate_is_resend, BatchError, ChatDoc, ReplyDoc},
         StoreError,
     },
 };
 
-const UNAVAILABLE: &str = "chat is temporarily unavailable; try again";
+pub(super) const UNAVAILABLE: &str = "chat is temporarily unavailable; try again";
 
 /// How long a writer that lost a seq to another node waits to hear of it.
 const HEAR_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
@@ -29,7 +33,7 @@ pub(super) struct Writer {
     last_seq: Option<u64>,
 }
 
-type Accepted = (Pending, RoomRole);
+type Accepted = (Pending, RoomRole, Prepared);
 
 impl Writer {
     pub fn new(rooms: Rooms, room: Arc<Room>, last_seq: u64) -> Self {
@@ -53,24 +57,38 @@ impl Writer {
         let max_wait = inner.config.ack_deadline / 2;
         let now = Instant::now();
         let now_ms = DateTime::now().timestamp_millis();
-        let mut passed = Vec::with_capacity(batch.len());
-        for p in batch {
-            if p.reply.is_closed() {
-                continue;
-            }
-            if now.duration_since(p.arrived) > max_wait {
+        let batch: Vec<Pending> = batch
+            .into_iter()
+            .filter(|p| !p.reply.is_closed())
+            .filter_map(|p| {
+                if now.duration_since(p.arrived) <= max_wait {
+                    return Some(p);
+                }
                 inner.metrics.refused_busy.inc();
                 let _ = p.reply.send(Err(RoomError::Busy(
                     "this chat is very busy right now; try again in a moment",
                     BUSY_RETRY,
                 )));
-                continue;
-            }
-            match inner
-                .moderation
-                .check_send(&rules, &p.who, &p.content, now_ms)
-            {
-                Ok(ok) => passed.push((p, ok)),
+                None
+            })
+            .collect();
+        let prepared = prepare(&self.rooms, &self.room, &rules, &batch).await;
+        let mut passed = Vec::with_capacity(batch.len());
+        for (p, prep) in batch.into_iter().zip(prepared) {
+            let checked = prep.and_then(|prep| {
+                inner
+                    .moderation
+                    .check_send(
+                        &rules,
+                        &p.who,
+                        &p.body.text,
+                        prep.composed.has_links,
+                        now_ms,
+                    )
+                    .map(|ok| (prep, ok))
+            });
+            match checked {
+                Ok((prep, ok)) => passed.push((p, ok, prep)),
                 Err(e) => {
                     let _ = p.reply.send(Err(e));
                 }
@@ -79,7 +97,7 @@ impl Writer {
         if passed.is_empty() {
             return;
         }
-        let quotas: Vec<_> = passed.iter().map(|(p, ok)| (&p.who, *ok)).collect();
+        let quotas: Vec<_> = passed.iter().map(|(p, ok, _)| (&p.who, *ok)).collect();
         let (taken, current) = inner.moderation.take_quotas(&self.room.id, &quotas).await;
         // Another node changed the rules (e.g. a ban) since they were loaded:
         // reload them and check these sends again before storing any.
@@ -93,18 +111,22 @@ impl Writer {
             rules
         };
         let mut accepted = VecDeque::with_capacity(passed.len());
-        for ((p, ok), taken) in passed.into_iter().zip(taken) {
+        for ((p, ok, prep), taken) in passed.into_iter().zip(taken) {
             let checked = taken.and_then(|()| {
                 if recheck {
-                    inner
-                        .moderation
-                        .check_send(&rules, &p.who, &p.content, now_ms)
+                    inner.moderation.check_send(
+                        &rules,
+                        &p.who,
+                        &p.body.text,
+                        prep.composed.has_links,
+                        now_ms,
+                    )
                 } else {
                     Ok(ok)
                 }
             });
             match checked {
-                Ok(ok) => accepted.push_back((p, ok.role)),
+                Ok(ok) => accepted.push_back((p, ok.role, prep)),
                 Err(e) => {
                     let _ = p.reply.send(Err(e));
                 }
@@ -148,7 +170,9 @@ impl Writer {
             let docs: Vec<ChatDoc> = todo
                 .iter()
                 .enumerate()
-                .map(|(i, (p, role))| document(&self.room, p, *role, last + 1 + i as u64))
+                .map(|(i, (p, role, prep))| {
+                    document(&self.room, p, *role, prep, last + 1 + i as u64)
+                })
                 .collect();
             let started = Instant::now();
             let result = self.rooms.inner.stores.chat.insert_batch(&docs).await;
@@ -172,7 +196,7 @@ impl Writer {
                 Err(BatchError::Refused { stored, cause }) => {
                     let done: Vec<Accepted> = todo.drain(..stored).collect();
                     self.stored(&docs[..stored], done).await;
-                    let Some((p, role)) = todo.pop_front() else {
+                    let Some((p, role, prep)) = todo.pop_front() else {
                         return;
                     };
                     match cause {
@@ -205,11 +229,11 @@ impl Writer {
                                     .inc();
                                 if Instant::now() >= give_up {
                                     tracing::error!(live = %self.room.id, "seqs keep being taken by another writer");
-                                    todo.push_front((p, role));
+                                    todo.push_front((p, role, prep));
                                     fail_all(todo);
                                     return;
                                 }
-                                todo.push_front((p, role));
+                                todo.push_front((p, role, prep));
                             }
                             Err(e) => {
                                 tracing::error!(error = %e, live = %self.room.id, "cannot look up a resent message");
@@ -328,7 +352,7 @@ impl Writer {
                 tracing::warn!(error = %e, live = %self.room.id, "cannot publish stored messages");
             }
         }
-        for ((p, _), message) in done.into_iter().zip(messages) {
+        for ((p, _, _), message) in done.into_iter().zip(messages) {
             let _ = p.reply.send(Ok(Stored {
                 message,
                 fresh: true,
@@ -337,7 +361,7 @@ impl Writer {
     }
 }
 
-fn document(room: &Room, p: &Pending, role: RoomRole, seq: u64) -> ChatDoc {
+fn document(room: &Room, p: &Pending, role: RoomRole, prep: &Prepared, seq: u64) -> ChatDoc {
     let now = DateTime::now();
     ChatDoc {
         id: ObjectId::new(),
@@ -345,7 +369,11 @@ fn document(room: &Room, p: &Pending, role: RoomRole, seq: u64) -> ChatDoc {
         seq: seq as i64,
         user_id: p.who.user_id.clone(),
         nickname: p.who.nickname.clone(),
-        content: p.content.as_str().to_owned(),
+        content: p.body.text.as_str().to_owned(),
+        fragments: prep.composed.fragments.clone(),
+        mentions: prep.composed.mentions.clone(),
+        reply_to: prep.reply_to.as_ref().map(ReplyDoc::from_wire),
+        action: p.body.action,
         client_id: p.client_id.as_str().to_owned(),
         badge: role.badge(),
         created_at: now,
@@ -357,7 +385,7 @@ fn document(room: &Room, p: &Pending, role: RoomRole, seq: u64) -> ChatDoc {
 
 /// Answers sends whose outcome is unknown; the cause was logged where it was met.
 fn fail_all(todo: impl IntoIterator<Item = Accepted>) {
-    for (p, _) in todo {
+    for (p, _, _) in todo {
         let _ = p.reply.send(Err(RoomError::Busy(UNAVAILABLE, BUSY_RETRY)));
     }
 }

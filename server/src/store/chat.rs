@@ -4,7 +4,11 @@
 
 use std::{future::IntoFuture, time::Duration};
 
-use app::protocol::{moderation::Badge, ChatMessage, HistoryQuery, HistoryWindow, LiveId};
+use app::protocol::{
+    moderation::Badge,
+    rich::{Fragment, ReplyTo},
+    ChatMessage, HistoryQuery, HistoryWindow, LiveId,
+};
 use bson::{doc, oid::ObjectId, DateTime, Document};
 use futures::TryStreamExt;
 use mongodb::{options::IndexOptions, Collection, Database, IndexModel};
@@ -33,6 +37,57 @@ pub struct ChatDoc {
     pub deleted_at_ms: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fragments: Vec<Fragment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<ReplyDoc>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub action: bool,
+}
+
+/// A reply's snapshot of its parent, as stored.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplyDoc {
+    pub id: String,
+    pub seq: i64,
+    pub user_id: String,
+    pub nickname: String,
+    pub excerpt: String,
+    /// Set when the parent was deleted (a number: partial updates of booleans
+    /// are not portable across servers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at_ms: Option<i64>,
+}
+
+impl ReplyDoc {
+    pub fn from_wire(r: &ReplyTo) -> Self {
+        Self {
+            id: r.id.clone(),
+            seq: clamp_i64(r.seq),
+            user_id: r.user_id.clone(),
+            nickname: r.nickname.clone(),
+            excerpt: r.excerpt.clone(),
+            deleted_at_ms: None,
+        }
+    }
+
+    pub fn to_wire(&self) -> ReplyTo {
+        let mut r = ReplyTo {
+            id: self.id.clone(),
+            seq: self.seq.max(0) as u64,
+            user_id: self.user_id.clone(),
+            nickname: self.nickname.clone(),
+            excerpt: self.excerpt.clone(),
+            deleted: false,
+        };
+        if self.deleted_at_ms.is_some() {
+            r.mark_deleted();
+        }
+        r
+    }
 }
 
 impl ChatDoc {
@@ -47,6 +102,10 @@ impl ChatDoc {
             created_at: rfc3339(self.created_at),
             client_id: self.client_id.clone(),
             badge: self.badge,
+            fragments: self.fragments.clone(),
+            reply_to: self.reply_to.as_ref().map(ReplyDoc::to_wire),
+            mentions: self.mentions.clone(),
+            action: self.action,
         }
     }
 }
@@ -129,6 +188,12 @@ impl ChatStore {
             let idx = IndexModel::builder().keys(keys).options(unique()).build();
             bounded(self.timeout, self.coll.create_index(idx)).await?;
         }
+        // Replies to a message, marked when it is deleted.
+        let replies = IndexModel::builder()
+            .keys(doc! {"liveId": 1, "replyTo.id": 1})
+            .options(IndexOptions::builder().sparse(true).build())
+            .build();
+        bounded(self.timeout, self.coll.create_index(replies)).await?;
         Ok(())
     }
 
@@ -272,6 +337,29 @@ impl ChatStore {
             self.coll.update_many(
                 doc! {"_id": {"$in": ids.to_vec()}},
                 doc! {"$set": {"deletedAtMs": now.timestamp_millis(), "deletedBy": by}},
+            ),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Marks the snapshots of replies to deleted messages: their text is gone.
+    pub async fn mark_replies_deleted(
+        &self,
+        live: &LiveId,
+        ids: &[String],
+    ) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        bounded(
+            self.timeout,
+            self.coll.update_many(
+                doc! {"liveId": live.as_str(), "replyTo.id": {"$in": ids.to_vec()}},
+                doc! {"$set": {
+                    "replyTo.deletedAtMs": DateTime::now().timestamp_millis(),
+                    "replyTo.excerpt": "",
+                }},
             ),
         )
         .await?;

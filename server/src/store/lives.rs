@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use app::protocol::{
-    moderation::{RoomSettings, RoomUser},
+    moderation::{LinkPolicy, RoomSettings, RoomUser},
     LiveId, LiveStatus, LiveSummary, LiveTitle,
 };
 use bson::{doc, oid::ObjectId, DateTime};
@@ -48,6 +48,8 @@ pub struct SettingsDoc {
     pub min_account_age_mins: i64,
     #[serde(default)]
     pub blocked_terms: Vec<String>,
+    #[serde(default)]
+    pub links: LinkPolicy,
 }
 
 impl SettingsDoc {
@@ -56,6 +58,7 @@ impl SettingsDoc {
             slow_mode_secs: self.slow_mode_secs.clamp(0, u32::MAX as i64) as u32,
             min_account_age_mins: self.min_account_age_mins.clamp(0, u32::MAX as i64) as u32,
             blocked_terms: self.blocked_terms.clone(),
+            links: self.links,
         }
     }
 }

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use app::protocol::Nickname;
 use bson::{doc, oid::ObjectId, DateTime};
+use futures::TryStreamExt;
 use mongodb::{options::IndexOptions, Collection, Database, IndexModel};
 use serde::{Deserialize, Serialize};
 
@@ -103,6 +104,22 @@ impl UserStore {
     }
 
     /// Revokes every token issued so far; returns the new version.
+    /// The accounts with these nickname keys (lower case), for mentions.
+    pub async fn find_by_nickname_keys(&self, keys: &[String]) -> Result<Vec<UserDoc>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let find = async {
+            self.coll
+                .find(doc! {"nicknameKey": {"$in": keys.to_vec()}})
+                .limit(keys.len() as i64)
+                .await?
+                .try_collect::<Vec<_>>()
+                .await
+        };
+        bounded(self.timeout, find).await
+    }
+
     pub async fn revoke_tokens(&self, id: &str) -> Result<Option<u32>, StoreError> {
         self.update_and_read(id, doc! {"$inc": {"tokenVersion": 1}})
             .await

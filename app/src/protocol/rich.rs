@@ -1,0 +1,194 @@
+//! What a message carries besides its text, all computed by the server: the
+//! text's pieces (`fragments`), the message it answers (`replyTo`), and the room's
+//! pinned message. Clients render these; they never parse text or render HTML.
+
+use serde::{Deserialize, Serialize};
+
+/// Event names, client -> server (each with an ack) and server -> client.
+pub mod events {
+    pub const PIN_MESSAGE: &str = "pin_message";
+    pub const UNPIN_MESSAGE: &str = "unpin_message";
+    /// Server -> client.
+    pub const MESSAGE_PINNED: &str = "message_pinned";
+    pub const MESSAGE_UNPINNED: &str = "message_unpinned";
+}
+
+/// One piece of a message's text, in order; concatenating every piece's `text`
+/// gives the message's `content`. A message whose text is all plain carries no
+/// fragments (read it as one `text` piece).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Fragment {
+    Text {
+        text: String,
+    },
+    /// `@nickname` of an account: `userId` is who it calls.
+    #[serde(rename_all = "camelCase")]
+    Mention {
+        text: String,
+        user_id: String,
+    },
+    /// An http(s) URL. `url` is the normalised address to open; no other
+    /// scheme is ever a link.
+    Link {
+        text: String,
+        url: String,
+    },
+    /// `:code:` of one of the room's custom emotes; the image is at
+    /// `/emotes/{id}`.
+    Emote {
+        text: String,
+        code: String,
+        id: String,
+    },
+}
+
+impl Fragment {
+    /// The piece of the message's text this fragment stands for.
+    pub fn text(&self) -> &str {
+        match self {
+            Fragment::Text { text }
+            | Fragment::Mention { text, .. }
+            | Fragment::Link { text, .. }
+            | Fragment::Emote { text, .. } => text,
+        }
+    }
+}
+
+/// The most characters of a parent message a reply carries.
+pub const EXCERPT_MAX_CHARS: usize = 100;
+
+/// What a reply shows of the message it answers: a snapshot taken when the
+/// reply was sent, marked when the parent is deleted later.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplyTo {
+    pub id: String,
+    pub seq: u64,
+    pub user_id: String,
+    pub nickname: String,
+    /// At most `EXCERPT_MAX_CHARS` characters of the parent's text; empty once
+    /// the parent is deleted.
+    pub excerpt: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+}
+
+impl ReplyTo {
+    /// The parent's text cut to `EXCERPT_MAX_CHARS` characters.
+    pub fn excerpt_of(content: &str) -> String {
+        content.chars().take(EXCERPT_MAX_CHARS).collect()
+    }
+
+    /// The snapshot once its parent is gone: no text of it is kept.
+    pub fn mark_deleted(&mut self) {
+        self.deleted = true;
+        self.excerpt.clear();
+    }
+}
+
+/// How long a pin may last, in seconds; `None` keeps it until unpinned.
+pub const PIN_MIN_SECS: u64 = 30;
+pub const PIN_MAX_SECS: u64 = 30 * 60;
+
+/// `pin_message`: pin one of the room's messages, or a moderator's own text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PinMessage {
+    pub live_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// `PIN_MIN_SECS..=PIN_MAX_SECS`; absent: until unpinned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_secs: Option<u64>,
+}
+
+/// The room's pinned message, as everyone sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pin {
+    pub id: String,
+    /// The pinned message's id, when a message was pinned (not a text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    pub nickname: String,
+    pub content: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fragments: Vec<Fragment>,
+    /// Who pinned it.
+    pub pinned_by: String,
+    pub pinned_at: String,
+    /// RFC 3339; absent: until unpinned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+}
+
+/// `message_pinned`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessagePinned {
+    pub live_id: String,
+    pub pin: Pin,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnpinReason {
+    /// A moderator unpinned it.
+    Unpinned,
+    /// Its time ran out.
+    Expired,
+    /// The pinned message was deleted.
+    Deleted,
+    /// Another pin took its place.
+    Replaced,
+}
+
+/// `message_unpinned`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageUnpinned {
+    pub live_id: String,
+    /// The pin that ended.
+    pub id: String,
+    pub reason: UnpinReason,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn fragments_are_tagged_by_type() {
+        let f = vec![
+            Fragment::Text { text: "hi ".into() },
+            Fragment::Mention {
+                text: "@Bob".into(),
+                user_id: "u1".into(),
+            },
+        ];
+        assert_eq!(
+            serde_json::to_value(&f).unwrap(),
+            json!([{"type": "text", "text": "hi "}, {"type": "mention", "text": "@Bob", "userId": "u1"}])
+        );
+    }
+
+    #[test]
+    fn excerpts_count_characters_and_deletion_drops_the_text() {
+        let long = "가".repeat(150);
+        let mut r = ReplyTo {
+            id: "m".into(),
+            seq: 1,
+            user_id: "u".into(),
+            nickname: "n".into(),
+            excerpt: ReplyTo::excerpt_of(&long),
+            deleted: false,
+        };
+        assert_eq!(r.excerpt.chars().count(), EXCERPT_MAX_CHARS);
+        r.mark_deleted();
+        assert!(r.deleted && r.excerpt.is_empty());
+    }
+}
