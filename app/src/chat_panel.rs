@@ -11,11 +11,12 @@ use crate::{
     chat_log::{ChatLog, Delivery},
     protocol::{
         moderation::{PublicRoomSettings, RoomRole},
+        rich::Fragment,
         ChatMessage, MessageContent, Viewer,
     },
     socket_client::SocketClient,
 };
-use message::MessageLine;
+use message::{Fragments, MessageLine};
 use moderation::ModerationPanel;
 use state::{new_socket_slot, now, Chat, Conn};
 
@@ -67,6 +68,7 @@ pub fn ChatPanel(
         replying: RwSignal::new(None),
         jump_target: RwSignal::new(None),
         flashed: RwSignal::new(None),
+        pin: RwSignal::new(None),
     };
     let can_reply = viewer.is_some();
     let show_moderation = RwSignal::new(false);
@@ -142,6 +144,21 @@ pub fn ChatPanel(
                 </Show>
             </header>
             {move || (show_moderation.get() && chat.role.get().moderates()).then(|| view! { <ModerationPanel chat/> })}
+            {move || chat.current_pin().map(|p| view! {
+                <section class="pinned" data-testid="pinned" aria-label="Pinned message">
+                    <span class="pin-mark" aria-hidden="true">"📌"</span>
+                    <span class="nick">{p.nickname}</span>": "
+                    <span class="text"><Fragments fragments=if p.fragments.is_empty() {
+                        vec![Fragment::Text { text: p.content }]
+                    } else {
+                        p.fragments
+                    } me=None/></span>
+                    <span class="pinned-by">" · pinned by "{p.pinned_by}</span>
+                    <Show when=move || chat.role.get().moderates()>
+                        <button type="button" class="link" data-testid="unpin" on:click=move |_| chat.unpin()>"Unpin"</button>
+                    </Show>
+                </section>
+            })}
             <ol class="messages" data-testid="messages" node_ref=chat.list on:scroll=move |_| chat.on_scroll()>
                 <Show when=move || chat.log.with(|l| l.has_older)>
                     <li class="older">
@@ -287,6 +304,7 @@ fn MessageActions(chat: Chat, id: String, user_id: String, privileged: bool) -> 
     move || {
         let moderates = chat.role.get().moderates();
         let (id, user_id) = (id.clone(), user_id.clone());
+        let pin_id = id.clone();
         (moderates || own).then(|| {
             let restrictable = moderates && !own && !privileged;
             let (ban_user, timeout_user) = (user_id.clone(), user_id);
@@ -294,6 +312,25 @@ fn MessageActions(chat: Chat, id: String, user_id: String, privileged: bool) -> 
                 <span class="actions">
                     <button type="button" class="link" title="Delete message" data-testid="delete-message"
                         on:click=move |_| chat.delete(id.clone())>"delete"</button>
+                    {moderates.then(|| view! {
+                        <select class="pin" data-testid="pin-select" aria-label="Pin message"
+                            on:change=move |ev| {
+                                match event_target_value(&ev).as_str() {
+                                    "" => {}
+                                    "forever" => chat.pin_message(pin_id.clone(), None),
+                                    secs => if let Ok(secs) = secs.parse::<u64>() {
+                                        chat.pin_message(pin_id.clone(), Some(secs));
+                                    },
+                                }
+                            }>
+                            <option value="" selected>"pin…"</option>
+                            <option value="30">"30 s"</option>
+                            <option value="120">"2 min"</option>
+                            <option value="600">"10 min"</option>
+                            <option value="1800">"30 min"</option>
+                            <option value="forever">"until unpinned"</option>
+                        </select>
+                    })}
                     {restrictable.then(|| view! {
                         <select class="timeout" data-testid="timeout-select" aria-label="Time out"
                             on:change=move |ev| {

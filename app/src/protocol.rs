@@ -100,6 +100,9 @@ pub struct RoomEntered {
     /// What this socket's user may do here.
     pub role: moderation::RoomRole,
     pub settings: moderation::PublicRoomSettings,
+    /// The room's pinned message, if one is pinned now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<rich::Pin>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -168,8 +168,43 @@ impl ChatService {
                 .mark_replies_deleted(&id, &outcome.deleted)
                 .await?;
             self.changed(&id, &outcome.deleted).await?;
+            if let Some(until) = outcome.pinned.as_ref().and_then(|p| p.until_ms) {
+                let pin_id = outcome
+                    .pinned
+                    .as_ref()
+                    .map(|p| p.id.clone())
+                    .unwrap_or_default();
+                self.expire_pin_at(id, pin_id, until);
+            }
         }
         Ok(outcome)
+    }
+
+    /// Unpins a pin when its time runs out (if it is still the room's pin) and
+    /// tells everyone. Clients also hide it by its end time, so a node that
+    /// stops before then leaves nothing showing.
+    fn expire_pin_at(&self, id: LiveId, pin_id: String, until_ms: i64) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let wait = until_ms - bson::DateTime::now().timestamp_millis();
+            tokio::time::sleep(Duration::from_millis(wait.max(0) as u64)).await;
+            match this.moderation.expire_pin(&id, &pin_id).await {
+                Ok(Some(unpinned)) => {
+                    let _ = this.changed(&id, &[]).await;
+                    if let Some(io) = this.sockets() {
+                        let _ = io
+                            .emit_everywhere(
+                                crate::room::room_of(&id),
+                                app::protocol::rich::events::MESSAGE_UNPINNED,
+                                &unpinned,
+                            )
+                            .await;
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => e.log_if_internal(),
+            }
+        });
     }
 
     /// After a write to the live itself (e.g. it ended).

@@ -2,6 +2,7 @@
 //! and timeouts, established-users mode, blocked terms and slow mode. Moderator
 //! actions are carried out here and recorded in the audit log.
 
+mod pins;
 pub mod slow_mode;
 pub mod terms;
 
@@ -9,9 +10,10 @@ use std::time::Duration;
 
 use app::protocol::{
     moderation::{
-        BanEntry, BanUser, DeleteMessage, LinkPolicy, ModerationState, PublicRoomSettings,
+        BanEntry, BanUser, DeleteMessage, LinkPolicy, ModerationState, PublicRoomSettings, RoomRef,
         RoomRole, SetModerator, TimeoutUser, UnbanUser, UpdateRoomSettings,
     },
+    rich::{MessageUnpinned, PinMessage},
     LiveId, MessageContent, Nickname,
 };
 use bson::{oid::ObjectId, DateTime};
@@ -28,7 +30,7 @@ use crate::{
     store::{
         audit::AuditDoc,
         bans::BanDoc,
-        lives::{LiveDoc, ModeratorDoc},
+        lives::{LiveDoc, ModeratorDoc, PinDoc},
         Stores,
     },
 };
@@ -69,6 +71,8 @@ pub enum ModAction {
     AddModerator(SetModerator),
     RemoveModerator(SetModerator),
     UpdateSettings(UpdateRoomSettings),
+    Pin(PinMessage),
+    Unpin(RoomRef),
 }
 
 impl ModAction {
@@ -80,6 +84,8 @@ impl ModAction {
             ModAction::Unban(a) => &a.live_id,
             ModAction::AddModerator(a) | ModAction::RemoveModerator(a) => &a.live_id,
             ModAction::UpdateSettings(a) => &a.live_id,
+            ModAction::Pin(a) => &a.live_id,
+            ModAction::Unpin(a) => &a.live_id,
         }
     }
 }
@@ -90,6 +96,8 @@ pub struct Outcome {
     pub live_id: String,
     pub deleted: Vec<String>,
     pub settings: Option<PublicRoomSettings>,
+    pub pinned: Option<PinDoc>,
+    pub unpinned: Option<MessageUnpinned>,
 }
 
 pub struct Moderation {
@@ -347,6 +355,19 @@ impl Moderation {
     ) -> Result<Outcome, RoomError> {
         let who = who.ok_or(RoomError::Unauthorized)?;
         let (id, live) = self.live(action.live_id()).await?;
+        let mut outcome = self.act_on(who, &id, &live, action).await?;
+        self.unpin_deleted(&id, &live, &mut outcome).await?;
+        Ok(outcome)
+    }
+
+    async fn act_on(
+        &self,
+        who: &Identity,
+        id: &LiveId,
+        live: &LiveDoc,
+        action: ModAction,
+    ) -> Result<Outcome, RoomError> {
+        let (id, live) = (id.clone(), live.clone());
         let role = role_of(&live, Some(who));
         if role.moderates() && role.can_be_restricted() {
             // A restricted moderator keeps no powers while it lasts (nor can they
@@ -547,6 +568,14 @@ impl Moderation {
                 outcome.settings = Some(public_settings(&id, &updated));
                 audit.action = "update_settings".into();
                 audit.detail = changes.join(", ");
+            }
+            ModAction::Pin(a) => {
+                self.pin(&id, &live, who, role, a, &mut audit, &mut outcome)
+                    .await?
+            }
+            ModAction::Unpin(_) => {
+                self.unpin(&id, &live, role, &mut audit, &mut outcome)
+                    .await?
             }
         }
         self.stores.audit.record(&audit).await?;

@@ -232,6 +232,11 @@ async fn enter_room<A: Adapter>(
             viewers: presence.count(&id),
             role: role_of(live, session.who.as_ref()),
             settings: public_settings(&id, live),
+            pin: live
+                .pin
+                .as_ref()
+                .filter(|p| p.in_force(bson::DateTime::now().timestamp_millis()))
+                .map(|p| p.to_wire()),
         })
     }
     .await;

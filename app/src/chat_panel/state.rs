@@ -12,7 +12,7 @@ use crate::{
             events as mod_events, BanUser, DeleteMessage, MessageDeleted, ModerationDone,
             PublicRoomSettings, RoomRole, TimeoutUser,
         },
-        rich::ReplyTo,
+        rich::{events as rich_events, MessagePinned, MessageUnpinned, Pin, PinMessage, ReplyTo},
         Ack, ChatMessage, ChatPage, EnterRoom, ErrorCode, GetChat, MessageContent, MessageStored,
         NewMessage, RoomEntered, ViewerCount, WireError,
     },
@@ -60,6 +60,8 @@ pub(super) struct Chat {
     pub(super) jump_target: RwSignal<Option<(String, u64)>>,
     /// The message briefly highlighted after a jump.
     pub(super) flashed: RwSignal<Option<String>>,
+    /// The room's pinned message, and when it ends (ms since the epoch).
+    pub(super) pin: RwSignal<Option<(Pin, Option<f64>)>>,
 }
 
 /// Where the panel keeps its socket. The browser's client is `!Send`, so it lives
@@ -145,6 +147,21 @@ impl Chat {
                             self.log.update(|l| l.remove(&d.id));
                         }
                     }
+                } else if name == rich_events::MESSAGE_PINNED {
+                    if let Ok(p) = serde_json::from_value::<MessagePinned>(arg) {
+                        if p.live_id == self.live_id.get_value() {
+                            self.show_pin(Some(p.pin));
+                        }
+                    }
+                } else if name == rich_events::MESSAGE_UNPINNED {
+                    if let Ok(u) = serde_json::from_value::<MessageUnpinned>(arg) {
+                        let shown = self
+                            .pin
+                            .with_untracked(|p| p.as_ref().is_some_and(|(p, _)| p.id == u.id));
+                        if u.live_id == self.live_id.get_value() && shown {
+                            self.pin.set(None);
+                        }
+                    }
                 } else if name == mod_events::ROOM_SETTINGS {
                     if let Ok(s) = serde_json::from_value::<PublicRoomSettings>(arg) {
                         if s.live_id == self.live_id.get_value() {
@@ -174,6 +191,7 @@ impl Chat {
                 // Roles and modes may have changed while this socket was away.
                 self.role.set(entered.role);
                 self.settings.set(entered.settings);
+                self.show_pin(entered.pin);
                 let oldest_new = entered.history.first().map(|m| m.seq);
                 self.add(entered.history);
                 self.log.update(|l| l.account_through(entered.last_seq));
@@ -261,6 +279,45 @@ impl Chat {
             reply_to,
         });
         Ok(())
+    }
+
+    pub(super) fn show_pin(self, pin: Option<Pin>) {
+        self.pin.set(pin.map(|p| {
+            let until = p.until.as_deref().map(parse_time);
+            (p, until)
+        }));
+    }
+
+    /// The pin to show now (none once its time has run out, even if the
+    /// server's notice is late).
+    pub(super) fn current_pin(self) -> Option<Pin> {
+        let now = self.now_ms.get();
+        self.pin.with(|p| {
+            p.as_ref()
+                .filter(|(_, until)| until.is_none_or(|u| now == 0.0 || u > now))
+                .map(|(p, _)| p.clone())
+        })
+    }
+
+    /// Pins a message for `secs` seconds (`None`: until unpinned).
+    pub(super) fn pin_message(self, message_id: String, secs: Option<u64>) {
+        let req = PinMessage {
+            live_id: self.live_id.get_value(),
+            message_id: Some(message_id),
+            text: None,
+            duration_secs: secs,
+        };
+        self.moderate(
+            rich_events::PIN_MESSAGE,
+            serde_json::to_value(req).unwrap_or_default(),
+        );
+    }
+
+    pub(super) fn unpin(self) {
+        self.moderate(
+            rich_events::UNPIN_MESSAGE,
+            serde_json::json!({"liveId": self.live_id.get_value()}),
+        );
     }
 
     /// Answers `m` with the next send.
@@ -512,6 +569,22 @@ impl Chat {
             }
         });
     }
+}
+
+/// An RFC 3339 time in ms since the epoch (0 where unknown).
+#[cfg(feature = "hydrate")]
+fn parse_time(at: &str) -> f64 {
+    let ms = js_sys::Date::parse(at);
+    if ms.is_nan() {
+        0.0
+    } else {
+        ms
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn parse_time(_: &str) -> f64 {
+    0.0
 }
 
 #[cfg(feature = "hydrate")]

@@ -142,8 +142,6 @@ pub enum UnpinReason {
     Expired,
     /// The pinned message was deleted.
     Deleted,
-    /// Another pin took its place.
-    Replaced,
 }
 
 /// `message_unpinned`.

@@ -1,9 +1,12 @@
 //! Moderation events: each parses its payload, asks the moderation service, and
 //! tells the room what changed.
 
-use app::protocol::moderation::{
-    events, BanUser, DeleteMessage, MessageDeleted, ModerationDone, RoomRef, SetModerator,
-    TimeoutUser, UnbanUser, UpdateRoomSettings,
+use app::protocol::{
+    moderation::{
+        events, BanUser, DeleteMessage, MessageDeleted, ModerationDone, RoomRef, SetModerator,
+        TimeoutUser, UnbanUser, UpdateRoomSettings,
+    },
+    rich::{events as rich_events, MessagePinned, PinMessage},
 };
 use socketioxide::{
     adapter::Adapter,
@@ -36,7 +39,21 @@ pub async fn publish(io: &Sockets, outcome: &Outcome) {
     }
     if let Some(settings) = &outcome.settings {
         let _ = io
-            .emit_everywhere(room, events::ROOM_SETTINGS, settings)
+            .emit_everywhere(room.clone(), events::ROOM_SETTINGS, settings)
+            .await;
+    }
+    if let Some(unpinned) = &outcome.unpinned {
+        let _ = io
+            .emit_everywhere(room.clone(), rich_events::MESSAGE_UNPINNED, unpinned)
+            .await;
+    }
+    if let Some(pin) = &outcome.pinned {
+        let pinned = MessagePinned {
+            live_id: outcome.live_id.clone(),
+            pin: pin.to_wire(),
+        };
+        let _ = io
+            .emit_everywhere(room, rich_events::MESSAGE_PINNED, &pinned)
             .await;
     }
 }
@@ -108,6 +125,13 @@ pub fn register<A: Adapter>(socket: &SocketRef<A>) {
         events::UPDATE_ROOM_SETTINGS,
         UpdateRoomSettings,
         ModAction::UpdateSettings
+    );
+    action_handler!(socket, rich_events::PIN_MESSAGE, PinMessage, ModAction::Pin);
+    action_handler!(
+        socket,
+        rich_events::UNPIN_MESSAGE,
+        RoomRef,
+        ModAction::Unpin
     );
     socket.on(
         events::GET_MODERATION,

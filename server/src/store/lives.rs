@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use app::protocol::{
     moderation::{LinkPolicy, RoomSettings, RoomUser},
+    rich::{Fragment, Pin},
     LiveId, LiveStatus, LiveSummary, LiveTitle,
 };
 use bson::{doc, oid::ObjectId, DateTime};
@@ -30,6 +31,46 @@ pub struct LiveDoc {
     pub moderators: Vec<ModeratorDoc>,
     #[serde(default)]
     pub settings: SettingsDoc,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<PinDoc>,
+}
+
+/// The room's pinned message (times in ms: partial updates stay portable).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PinDoc {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    pub nickname: String,
+    pub content: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fragments: Vec<Fragment>,
+    pub pinned_by: String,
+    pub pinned_at_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_ms: Option<i64>,
+}
+
+impl PinDoc {
+    /// Whether it still shows at `now_ms`.
+    pub fn in_force(&self, now_ms: i64) -> bool {
+        self.until_ms.is_none_or(|until| until > now_ms)
+    }
+
+    pub fn to_wire(&self) -> Pin {
+        let at = |ms| crate::store::rfc3339(DateTime::from_millis(ms));
+        Pin {
+            id: self.id.clone(),
+            message_id: self.message_id.clone(),
+            nickname: self.nickname.clone(),
+            content: self.content.clone(),
+            fragments: self.fragments.clone(),
+            pinned_by: self.pinned_by.clone(),
+            pinned_at: at(self.pinned_at_ms),
+            until: self.until_ms.map(at),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,6 +204,7 @@ impl LiveStore {
             updated_at: now,
             moderators: Vec::new(),
             settings: SettingsDoc::default(),
+            pin: None,
         };
         bounded(self.timeout, self.coll.insert_one(&live)).await?;
         Ok(live)
@@ -239,6 +281,31 @@ impl LiveStore {
         )
         .await?;
         Ok(())
+    }
+
+    /// Pins a message (replacing any pin).
+    pub async fn set_pin(&self, id: &LiveId, pin: &PinDoc) -> Result<(), StoreError> {
+        let pin = bson::to_document(pin).expect("plain struct");
+        bounded(
+            self.timeout,
+            self.coll
+                .update_one(doc! {"_id": Self::oid(id)?}, doc! {"$set": {"pin": pin}}),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Removes the pin `pin_id` if it is still the room's pin; true if it was.
+    pub async fn clear_pin(&self, id: &LiveId, pin_id: &str) -> Result<bool, StoreError> {
+        let r = bounded(
+            self.timeout,
+            self.coll.update_one(
+                doc! {"_id": Self::oid(id)?, "pin.id": pin_id},
+                doc! {"$unset": {"pin": ""}},
+            ),
+        )
+        .await?;
+        Ok(r.matched_count > 0)
     }
 
     /// Live rooms first, then ended ones; newest first within each.
