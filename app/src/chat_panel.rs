@@ -3,6 +3,7 @@
 
 mod message;
 mod moderation;
+mod picker;
 mod state;
 
 use leptos::{ev::KeyboardEvent, prelude::*};
@@ -18,6 +19,7 @@ use crate::{
 };
 use message::{Fragments, MessageLine};
 use moderation::ModerationPanel;
+use picker::EmotePicker;
 use state::{new_socket_slot, now, Chat, Conn};
 
 /// "HH:MM" in the viewer's time zone once running in the browser; UTC in the
@@ -49,6 +51,7 @@ pub fn ChatPanel(
     role: RoomRole,
     settings: PublicRoomSettings,
 ) -> impl IntoView {
+    let draft = RwSignal::new(String::new());
     let chat = Chat {
         live_id: StoredValue::new(live_id.clone()),
         log: RwSignal::new(ChatLog::new(history, has_older, last_seq)),
@@ -69,11 +72,21 @@ pub fn ChatPanel(
         jump_target: RwSignal::new(None),
         flashed: RwSignal::new(None),
         pin: RwSignal::new(None),
+        emotes: RwSignal::new(Vec::new()),
     };
+    let input = NodeRef::<leptos::html::Textarea>::new();
+    let insert = Callback::new(move |text: String| {
+        draft.update(|d| {
+            if !d.is_empty() && !d.ends_with(char::is_whitespace) {
+                d.push(' ');
+            }
+            d.push_str(&text);
+            d.push(' ');
+        });
+    });
     let can_reply = viewer.is_some();
     let show_moderation = RwSignal::new(false);
     let in_browser = RwSignal::new(false);
-    let draft = RwSignal::new(String::new());
     let input_error = RwSignal::new(None::<String>);
 
     // Runs in the browser only, once, after hydration.
@@ -243,6 +256,7 @@ pub fn ChatPanel(
                             </div>
                         })}
                         <textarea
+                            node_ref=input
                             data-testid="chat-input"
                             rows="2"
                             placeholder="Send a message"
@@ -260,6 +274,7 @@ pub fn ChatPanel(
                             }
                         ></textarea>
                         <div class="composer-row">
+                            <EmotePicker emotes=chat.emotes on_pick=insert input/>
                             <span
                                 class="counter"
                                 data-testid="char-counter"

@@ -103,6 +103,9 @@ pub struct RoomEntered {
     /// The room's pinned message, if one is pinned now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin: Option<rich::Pin>,
+    /// The room's custom emotes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emotes: Vec<rich::Emote>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod chat;
 pub mod cluster;
 pub mod config;
+pub mod emotes;
 pub mod error;
 pub mod extract;
 pub mod guard;

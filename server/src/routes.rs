@@ -1,6 +1,7 @@
 //! The HTTP JSON API, one router per area, merged here.
 
 pub mod auth;
+pub mod emotes;
 pub mod health;
 pub mod lives;
 pub mod moderation;
@@ -13,6 +14,7 @@ pub fn api() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
         .merge(lives::router())
+        .merge(emotes::router())
         .merge(moderation::router())
         .merge(health::router())
 }

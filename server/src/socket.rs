@@ -237,6 +237,7 @@ async fn enter_room<A: Adapter>(
                 .as_ref()
                 .filter(|p| p.in_force(bson::DateTime::now().timestamp_millis()))
                 .map(|p| p.to_wire()),
+            emotes: snapshot.rules.emotes().to_vec(),
         })
     }
     .await;

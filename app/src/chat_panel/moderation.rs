@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use super::Chat;
 use crate::protocol::{
     moderation::{
-        events, AuditEntry, AuditLog, ModerationDone, ModerationState, RoomRef, RoomRole,
-        SetModerator, UnbanUser, UpdateRoomSettings,
+        events, AuditEntry, AuditLog, LinkPolicy, ModerationDone, ModerationState, RoomRef,
+        RoomRole, SetModerator, UnbanUser, UpdateRoomSettings,
     },
     WireError,
 };
@@ -104,6 +104,22 @@ pub(super) fn ModerationPanel(chat: Chat) -> impl IntoView {
                 </label>
                 <button type="submit">"Save terms"</button>
             </form>
+            <label>
+                "Links "
+                <select data-testid="links-select" on:change=move |ev| {
+                    let links = match event_target_value(&ev).as_str() {
+                        "moderators" => LinkPolicy::Moderators,
+                        "none" => LinkPolicy::None,
+                        _ => LinkPolicy::All,
+                    };
+                    update(UpdateRoomSettings { links: Some(links), ..Default::default() });
+                }>
+                    {[(LinkPolicy::All, "from everyone"), (LinkPolicy::Moderators, "from moderators only"), (LinkPolicy::None, "from nobody")]
+                        .into_iter().map(|(p, label)| view! {
+                            <option value=p.as_str() selected=move || chat.settings.with(|x| x.links == p)>{label}</option>
+                        }).collect_view()}
+                </select>
+            </label>
             <h3>"Moderators"</h3>
             <ul class="plain">
                 {move || state.get().map(|s| s.moderators.into_iter().map(|m| {
@@ -131,6 +147,29 @@ pub(super) fn ModerationPanel(chat: Chat) -> impl IntoView {
                     <input placeholder="nickname" data-testid="add-moderator" prop:value=move || new_mod.get()
                         on:input=move |ev| new_mod.set(event_target_value(&ev))/>
                     <button type="submit">"Add moderator"</button>
+                </form>
+            </Show>
+            <Show when=is_streamer>
+                <h3>"Emotes"</h3>
+                <ul class="plain emotes" data-testid="room-emotes">
+                    {move || chat.emotes.get().into_iter().map(|e| view! {
+                        <li>
+                            <img src=e.url() alt="" width="28" height="28"/>
+                            {format!(" :{}: ", e.code)}
+                            <form method="post" class="inline" action=format!("/api/lives/{}/emotes/{}/delete", live_id(), e.code)>
+                                <button type="submit" class="link">"remove"</button>
+                            </form>
+                        </li>
+                    }).collect_view()}
+                </ul>
+                // A plain form: the browser sends the file and comes back here.
+                <form class="stack" method="post" enctype="multipart/form-data"
+                    action=move || format!("/api/lives/{}/emotes", live_id()) data-testid="emote-upload">
+                    <label>"Code " <input name="code" required minlength="2" maxlength="32" pattern="[A-Za-z0-9_]{2,32}"
+                        data-testid="emote-code"/></label>
+                    <label>"Image (PNG, WebP or GIF, ≤ 256 KB, ≤ 128×128) "
+                        <input type="file" name="image" required accept="image/png,image/webp,image/gif" data-testid="emote-file"/></label>
+                    <button type="submit">"Add emote"</button>
                 </form>
             </Show>
             <h3>"Banned and timed out"</h3>

@@ -12,7 +12,10 @@ use crate::{
             events as mod_events, BanUser, DeleteMessage, MessageDeleted, ModerationDone,
             PublicRoomSettings, RoomRole, TimeoutUser,
         },
-        rich::{events as rich_events, MessagePinned, MessageUnpinned, Pin, PinMessage, ReplyTo},
+        rich::{
+            events as rich_events, Emote, MessagePinned, MessageUnpinned, Pin, PinMessage, ReplyTo,
+            RoomEmotes,
+        },
         Ack, ChatMessage, ChatPage, EnterRoom, ErrorCode, GetChat, MessageContent, MessageStored,
         NewMessage, RoomEntered, ViewerCount, WireError,
     },
@@ -62,6 +65,8 @@ pub(super) struct Chat {
     pub(super) flashed: RwSignal<Option<String>>,
     /// The room's pinned message, and when it ends (ms since the epoch).
     pub(super) pin: RwSignal<Option<(Pin, Option<f64>)>>,
+    /// The room's custom emotes (for the picker).
+    pub(super) emotes: RwSignal<Vec<Emote>>,
 }
 
 /// Where the panel keeps its socket. The browser's client is `!Send`, so it lives
@@ -147,6 +152,12 @@ impl Chat {
                             self.log.update(|l| l.remove(&d.id));
                         }
                     }
+                } else if name == rich_events::ROOM_EMOTES {
+                    if let Ok(e) = serde_json::from_value::<RoomEmotes>(arg) {
+                        if e.live_id == self.live_id.get_value() {
+                            self.emotes.set(e.emotes);
+                        }
+                    }
                 } else if name == rich_events::MESSAGE_PINNED {
                     if let Ok(p) = serde_json::from_value::<MessagePinned>(arg) {
                         if p.live_id == self.live_id.get_value() {
@@ -192,6 +203,7 @@ impl Chat {
                 self.role.set(entered.role);
                 self.settings.set(entered.settings);
                 self.show_pin(entered.pin);
+                self.emotes.set(entered.emotes);
                 let oldest_new = entered.history.first().map(|m| m.seq);
                 self.add(entered.history);
                 self.log.update(|l| l.account_through(entered.last_seq));

@@ -44,7 +44,9 @@ fn LiveView(data: LivePageData, viewer: Option<crate::protocol::Viewer>) -> impl
         settings,
     } = data;
     let is_live = live.status == LiveStatus::Live;
+    let notice = super::use_form_notice();
     view! {
+        {move || notice().map(|e| view! { <p class="error" role="alert" data-testid="form-notice">{e}</p> })}
         <Title text=format!("{} · Live chat", live.title)/>
         <div class="live-layout">
             <section class="stream">

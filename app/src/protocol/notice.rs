@@ -15,10 +15,11 @@ pub enum FormNotice {
     InvalidTitle,
     InvalidVideoUrl,
     TooManyLives,
+    InvalidEmote,
     Invalid,
 }
 
-const ALL: [FormNotice; 12] = [
+const ALL: [FormNotice; 13] = [
     FormNotice::WrongCredentials,
     FormNotice::NicknameTaken,
     FormNotice::InvalidNickname,
@@ -30,6 +31,7 @@ const ALL: [FormNotice; 12] = [
     FormNotice::InvalidTitle,
     FormNotice::InvalidVideoUrl,
     FormNotice::TooManyLives,
+    FormNotice::InvalidEmote,
     FormNotice::Invalid,
 ];
 
@@ -47,6 +49,7 @@ impl FormNotice {
             FormNotice::InvalidTitle => "invalid_title",
             FormNotice::InvalidVideoUrl => "invalid_video_url",
             FormNotice::TooManyLives => "too_many_lives",
+            FormNotice::InvalidEmote => "invalid_emote",
             FormNotice::Invalid => "invalid",
         }
     }
@@ -68,6 +71,9 @@ impl FormNotice {
             FormNotice::InvalidTitle => "A title is 1–100 characters.",
             FormNotice::InvalidVideoUrl => "The stream URL must be an http(s) address.",
             FormNotice::TooManyLives => "You have created as many lives as you may for now.",
+            FormNotice::InvalidEmote => {
+                "An emote is a PNG, WebP or GIF of at most 256 KB and 128×128 pixels, with a new 2–32 character code of letters, digits or _."
+            }
             FormNotice::Invalid => "That did not work. Check the form and try again.",
         }
     }

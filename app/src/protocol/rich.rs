@@ -11,6 +11,36 @@ pub mod events {
     /// Server -> client.
     pub const MESSAGE_PINNED: &str = "message_pinned";
     pub const MESSAGE_UNPINNED: &str = "message_unpinned";
+    /// The room's custom emotes changed.
+    pub const ROOM_EMOTES: &str = "room_emotes";
+}
+
+/// A room's custom emote; its image is at `/emotes/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Emote {
+    pub code: String,
+    pub id: String,
+}
+
+impl Emote {
+    pub fn url(&self) -> String {
+        format!("/emotes/{}", self.id)
+    }
+}
+
+/// The most custom emotes a room may have.
+pub const EMOTES_PER_ROOM: usize = 100;
+/// An emote image's largest size in bytes, and width and height in pixels.
+pub const EMOTE_MAX_BYTES: usize = 256 * 1024;
+pub const EMOTE_MAX_PIXELS: usize = 128;
+
+/// `room_emotes`: the room's whole emote set after a change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomEmotes {
+    pub live_id: String,
+    pub emotes: Vec<Emote>,
 }
 
 /// One piece of a message's text, in order; concatenating every piece's `text`

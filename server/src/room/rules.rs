@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use app::protocol::LiveId;
+use app::protocol::{rich::Emote, LiveId};
 
 use super::RoomError;
 use crate::store::{lives::LiveDoc, Stores};
@@ -14,8 +14,8 @@ pub struct RoomRules {
     pub live: LiveDoc,
     /// User id -> when their ban or timeout ends (`None`: until lifted).
     restrictions: HashMap<String, Option<i64>>,
-    /// The room's custom emotes: code -> id.
-    emotes: HashMap<String, String>,
+    /// The room's custom emotes, oldest first.
+    emotes: Vec<Emote>,
 }
 
 impl RoomRules {
@@ -27,7 +27,10 @@ impl RoomRules {
             .list(id)
             .await?
             .into_iter()
-            .map(|e| (e.code, e.id.to_hex()))
+            .map(|e| Emote {
+                code: e.code,
+                id: e.id.to_hex(),
+            })
             .collect();
         Ok(Self {
             live,
@@ -38,7 +41,14 @@ impl RoomRules {
 
     /// The id of the room's custom emote with this code (case-sensitive).
     pub fn emote(&self, code: &str) -> Option<String> {
-        self.emotes.get(code).cloned()
+        self.emotes
+            .iter()
+            .find(|e| e.code == code)
+            .map(|e| e.id.clone())
+    }
+
+    pub fn emotes(&self) -> &[Emote] {
+        &self.emotes
     }
 
     /// The restriction on `user_id` at `now_ms`: `Some(None)` banned, `Some(Some(t))`
@@ -58,7 +68,7 @@ impl RoomRules {
         Self {
             live,
             restrictions,
-            emotes: HashMap::new(),
+            emotes: Vec::new(),
         }
     }
 }

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use app::protocol::{EmoteCode, LiveId};
-use bson::{doc, oid::ObjectId, Bson, DateTime};
-use futures::{AsyncReadExt, AsyncWriteExt, TryStreamExt};
+use bson::{doc, oid::ObjectId, Bson, DateTime, Document};
+use futures::{AsyncWriteExt, TryStreamExt};
 use mongodb::{gridfs::GridFsBucket, options::IndexOptions, Collection, Database, IndexModel};
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +30,7 @@ pub struct EmoteDoc {
 pub struct EmoteStore {
     coll: Collection<EmoteDoc>,
     images: GridFsBucket,
+    chunks: Collection<Document>,
     timeout: Duration,
 }
 
@@ -42,6 +43,7 @@ impl EmoteStore {
                     .bucket_name("emote_images".to_owned())
                     .build(),
             ),
+            chunks: db.collection("emote_images.chunks"),
             timeout,
         }
     }
@@ -125,16 +127,31 @@ impl EmoteStore {
         else {
             return Ok(None);
         };
+        // The file's chunks, read as GridFS lays them out. Not through the
+        // driver's download stream: it parses the files document's
+        // `uploadDate`, which nx-27017 (dev and CI) stores as a string.
         let read = async {
-            let mut down = self
-                .images
-                .open_download_stream(Bson::ObjectId(oid))
-                .await?;
-            let mut bytes = Vec::with_capacity(emote.size.max(0) as usize);
-            down.read_to_end(&mut bytes).await?;
-            Ok::<_, mongodb::error::Error>(bytes)
+            self.chunks
+                .find(doc! {"files_id": oid})
+                .sort(doc! {"n": 1})
+                .await?
+                .try_collect::<Vec<Document>>()
+                .await
         };
-        let bytes = bounded(self.timeout, read).await?;
+        let chunks = bounded(self.timeout, read).await?;
+        let mut bytes = Vec::with_capacity(emote.size.max(0) as usize);
+        for chunk in &chunks {
+            if let Ok(data) = chunk.get_binary_generic("data") {
+                bytes.extend_from_slice(data);
+            }
+        }
+        if bytes.len() as i64 != emote.size {
+            return Err(StoreError::Unavailable(format!(
+                "emote {id}: {} of {} bytes stored",
+                bytes.len(),
+                emote.size
+            )));
+        }
         Ok(Some((emote, bytes)))
     }
 }
