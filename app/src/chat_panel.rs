@@ -1,6 +1,8 @@
 //! The chat panel: server-rendered history that the browser then keeps live over
 //! socket.io, with pending/failed sends, catch-up after reconnects and scrollback.
 
+mod card;
+mod mentions;
 mod message;
 mod moderation;
 mod picker;
@@ -17,6 +19,7 @@ use crate::{
     },
     socket_client::SocketClient,
 };
+use card::UserCardView;
 use message::{Fragments, MessageLine};
 use moderation::ModerationPanel;
 use picker::EmotePicker;
@@ -73,8 +76,52 @@ pub fn ChatPanel(
         flashed: RwSignal::new(None),
         pin: RwSignal::new(None),
         emotes: RwSignal::new(Vec::new()),
+        ignored: RwSignal::new(Vec::new()),
+        card: RwSignal::new(None),
+        first_timers: RwSignal::new(Vec::new()),
     };
     let input = NodeRef::<leptos::html::Textarea>::new();
+    // `@` completion: the offered names, the highlighted one, and where the
+    // `@` being completed starts.
+    let offered = RwSignal::new(Vec::<String>::new());
+    let active = RwSignal::new(0usize);
+    let mention_at = RwSignal::new(None::<(usize, usize)>);
+    let suggest = move || {
+        let text = draft.get_untracked();
+        let caret = caret_of(input).unwrap_or(text.len()).min(text.len());
+        let found = text
+            .get(..caret)
+            .and_then(mentions::typing_mention)
+            .map(|(at, prefix)| (at, prefix.to_owned()));
+        match found {
+            Some((at, prefix)) => {
+                let names = chat.log.with_untracked(|l| {
+                    chat.me
+                        .with_value(|me| mentions::candidates(l.messages(), me.as_deref(), &prefix))
+                });
+                mention_at.set((!names.is_empty()).then_some((at, caret)));
+                active.set(0);
+                offered.set(names);
+            }
+            None => {
+                mention_at.set(None);
+                offered.set(Vec::new());
+            }
+        }
+    };
+    let accept = move |i: usize| {
+        let (Some((at, caret)), Some(name)) = (
+            mention_at.get_untracked(),
+            offered.with_untracked(|o| o.get(i).cloned()),
+        ) else {
+            return;
+        };
+        let (text, new_caret) = mentions::complete(&draft.get_untracked(), at, caret, &name);
+        draft.set(text);
+        mention_at.set(None);
+        offered.set(Vec::new());
+        set_caret(input, new_caret);
+    };
     let insert = Callback::new(move |text: String| {
         draft.update(|d| {
             if !d.is_empty() && !d.ends_with(char::is_whitespace) {
@@ -157,6 +204,7 @@ pub fn ChatPanel(
                 </Show>
             </header>
             {move || (show_moderation.get() && chat.role.get().moderates()).then(|| view! { <ModerationPanel chat/> })}
+            {move || chat.card.get().map(|card| view! { <UserCardView chat card/> })}
             {move || chat.current_pin().map(|p| view! {
                 <section class="pinned" data-testid="pinned" aria-label="Pinned message">
                     <span class="pin-mark" aria-hidden="true">"📌"</span>
@@ -181,7 +229,10 @@ pub fn ChatPanel(
                     </li>
                 </Show>
                 <For
-                    each=move || chat.log.with(|l| l.messages().to_vec())
+                    each=move || {
+                        let ignored = chat.ignored.get();
+                        chat.log.with(|l| l.messages().iter().filter(|m| !ignored.contains(&m.user_id)).cloned().collect::<Vec<_>>())
+                    }
                     // A reply's snapshot changes when its parent is deleted.
                     key=|m| (m.seq, m.reply_to.as_ref().is_some_and(|r| r.deleted))
                     let:m
@@ -262,17 +313,43 @@ pub fn ChatPanel(
                             placeholder="Send a message"
                             aria-label="Chat message"
                             prop:value=move || draft.get()
+                            aria-autocomplete="list"
+                            aria-controls="mention-list"
+                            aria-expanded=move || (!offered.with(Vec::is_empty)).to_string()
+                            aria-activedescendant=move || (!offered.with(Vec::is_empty)).then(|| format!("mention-{}", active.get()))
                             on:input=move |ev| {
                                 draft.set(event_target_value(&ev));
                                 input_error.set(None);
+                                suggest();
                             }
                             on:keydown=move |ev: KeyboardEvent| {
+                                let n = offered.with_untracked(Vec::len);
+                                if n > 0 && !ev.is_composing() {
+                                    match ev.key().as_str() {
+                                        "ArrowDown" => { ev.prevent_default(); active.update(|a| *a = (*a + 1) % n); return; }
+                                        "ArrowUp" => { ev.prevent_default(); active.update(|a| *a = (*a + n - 1) % n); return; }
+                                        "Tab" | "Enter" => { ev.prevent_default(); accept(active.get_untracked()); return; }
+                                        "Escape" => { ev.prevent_default(); offered.set(Vec::new()); mention_at.set(None); return; }
+                                        _ => {}
+                                    }
+                                }
                                 if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
                                     ev.prevent_default();
                                     submit();
                                 }
                             }
                         ></textarea>
+                        <Show when=move || !offered.with(Vec::is_empty)>
+                            <ul class="mention-list" id="mention-list" role="listbox" aria-label="Mention someone" data-testid="mention-list">
+                                {move || offered.get().into_iter().enumerate().map(|(i, name)| view! {
+                                    <li role="option" id=format!("mention-{i}") aria-selected=move || (active.get() == i).to_string()
+                                        class:active=move || active.get() == i
+                                        on:mousedown=move |ev| { ev.prevent_default(); accept(i); }>
+                                        "@"{name}
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        </Show>
                         <div class="composer-row">
                             <EmotePicker emotes=chat.emotes on_pick=insert input/>
                             <span
@@ -367,3 +444,42 @@ fn MessageActions(chat: Chat, id: String, user_id: String, privileged: bool) -> 
         })
     }
 }
+
+/// Where the caret is in the message box (a byte offset into its text).
+#[cfg(feature = "hydrate")]
+fn caret_of(input: NodeRef<leptos::html::Textarea>) -> Option<usize> {
+    let el = input.get_untracked()?;
+    // The DOM counts UTF-16 units; the text is Rust's UTF-8.
+    let units = el.selection_start().ok().flatten()? as usize;
+    let text = el.value();
+    let mut seen = 0;
+    for (i, c) in text.char_indices() {
+        if seen >= units {
+            return Some(i);
+        }
+        seen += c.len_utf16();
+    }
+    Some(text.len())
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn caret_of(_: NodeRef<leptos::html::Textarea>) -> Option<usize> {
+    None
+}
+
+/// Puts the caret at a byte offset of the message box's text, once the new
+/// text is in it.
+#[cfg(feature = "hydrate")]
+fn set_caret(input: NodeRef<leptos::html::Textarea>, at: usize) {
+    request_animation_frame(move || {
+        if let Some(el) = input.get_untracked() {
+            let text = el.value();
+            let units = text.get(..at).map_or(0, |t| t.encode_utf16().count()) as u32;
+            let _ = el.set_selection_range(units, units);
+            let _ = el.focus();
+        }
+    });
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn set_caret(_: NodeRef<leptos::html::Textarea>, _: usize) {}

@@ -5,6 +5,7 @@ pub mod domain;
 pub mod moderation;
 pub mod notice;
 pub mod packet;
+pub mod people;
 pub mod rich;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};

@@ -15,6 +15,7 @@ pub mod limits;
 pub mod metrics;
 pub mod moderation;
 pub mod pages;
+pub mod people;
 pub mod presence;
 pub mod room;
 pub mod room_engine;

@@ -124,3 +124,8 @@ pub fn batch_room_of(id: &LiveId) -> String {
 pub fn single_room_of(id: &LiveId) -> String {
     format!("single:{id}")
 }
+
+/// The socket.io room of a live's moderators (notices for them only).
+pub fn mods_room_of(id: &LiveId) -> String {
+    format!("mods:{id}")
+}

@@ -558,6 +558,7 @@ impl Rooms {
         let mut people = People::default();
         for m in &visible {
             people.saw(&m.user_id, &m.nickname);
+            people.chatted(&m.user_id);
         }
         Ok(View {
             rules: Arc::new(rules),

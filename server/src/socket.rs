@@ -3,6 +3,7 @@
 //! Every event, of any kind, spends from the socket's budget first.
 
 mod moderation;
+mod people;
 
 use std::{
     sync::Arc,
@@ -27,7 +28,7 @@ use crate::{
     limits::{ClientLimits, EventBudget, SocketSlot},
     moderation::{public_settings, role_of},
     presence::Presence,
-    room::{batch_room_of, room_of, single_room_of, RoomError},
+    room::{batch_room_of, mods_room_of, room_of, single_room_of, RoomError},
     room_engine::Admitted,
 };
 
@@ -140,6 +141,7 @@ pub(crate) async fn prepare<A: Adapter>(
         expiry,
     });
     moderation::register(&socket);
+    people::register(&socket);
     socket.on(events::ENTER_ROOM, enter_room::<A>);
     socket.on(events::LEAVE_ROOM, leave_room::<A>);
     socket.on(events::NEW_MESSAGE, new_message::<A>);
@@ -226,11 +228,18 @@ async fn enter_room<A: Adapter>(
             chat.met(&id, who);
         }
         let live = &snapshot.rules.live;
+        let role = role_of(live, session.who.as_ref());
+        // Notices for moderators only (e.g. someone's first message here).
+        if role.moderates() {
+            socket.join(mods_room_of(&id));
+        } else {
+            socket.leave(mods_room_of(&id));
+        }
         Ok(RoomEntered {
             history: snapshot.history.messages,
             last_seq: snapshot.history.last_seq,
             viewers: presence.count(&id),
-            role: role_of(live, session.who.as_ref()),
+            role,
             settings: public_settings(&id, live),
             pin: live
                 .pin
@@ -259,7 +268,12 @@ async fn leave_room<A: Adapter>(
         // Leaving a room one is not in changes nothing and tells nobody.
         if socket.rooms().contains(&room.clone().into()) {
             let batch = takes_batches(&socket, &id);
-            socket.leave(vec![room, single_room_of(&id), batch_room_of(&id)]);
+            socket.leave(vec![
+                room,
+                single_room_of(&id),
+                batch_room_of(&id),
+                mods_room_of(&id),
+            ]);
             presence.left(&id, batch);
         }
         Ok(app::protocol::Empty {})

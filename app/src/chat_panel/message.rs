@@ -80,6 +80,8 @@ pub fn MessageLine(
     let flashed = move || chat.flashed.with(|f| f.as_deref() == Some(id.as_str()));
     let action = m.action;
     let for_reply = m.clone();
+    let first_id = m.id.clone();
+    let first_time = move || chat.first_timers.with(|f| f.contains(&first_id));
     view! {
         <li class="msg" class:action=action class:mentioned=mentioned class:flash=flashed
             data-seq=m.seq data-id=m.id.clone() data-user-id=m.user_id.clone() tabindex="-1">
@@ -89,13 +91,20 @@ pub fn MessageLine(
                 <span class="visually-hidden">"Mentions you: "</span>
             })}
             <time datetime=m.created_at.clone()>{clock}</time>
+            <Show when=first_time>
+                " " <span class="first-time" data-testid="first-time" title="First message in this chat">"first message"</span>
+            </Show>
             " "
             {m.badge.map(|b| view! { <span class=format!("role-badge {}", b.label())>{b.label()}</span> " " })}
-            {if action {
-                view! { <span class="nick">{m.nickname.clone()}</span> " " }.into_any()
-            } else {
-                view! { <span class="nick">{m.nickname.clone()}</span> ": " }.into_any()
-            }}
+            {
+                let user_id = m.user_id.clone();
+                view! {
+                    <button type="button" class="nick" data-testid="nick"
+                        aria-label=format!("{}: show profile", m.nickname)
+                        on:click=move |_| chat.open_card(user_id.clone())>{m.nickname.clone()}</button>
+                }
+            }
+            {if action { " " } else { ": " }}
             <span class="text"><Fragments fragments me/></span>
             {can_reply.then(|| view! {
                 <button type="button" class="link reply" data-testid="reply-button"

@@ -10,7 +10,10 @@ use crate::{
         events,
         moderation::{
             events as mod_events, BanUser, DeleteMessage, MessageDeleted, ModerationDone,
-            PublicRoomSettings, RoomRole, TimeoutUser,
+            PublicRoomSettings, RoomRole, TimeoutUser, UnbanUser,
+        },
+        people::{
+            events as people_events, FirstMessage, GetUserCard, IgnoreUser, IgnoredUsers, UserCard,
         },
         rich::{
             events as rich_events, Emote, MessagePinned, MessageUnpinned, Pin, PinMessage, ReplyTo,
@@ -67,6 +70,12 @@ pub(super) struct Chat {
     pub(super) pin: RwSignal<Option<(Pin, Option<f64>)>>,
     /// The room's custom emotes (for the picker).
     pub(super) emotes: RwSignal<Vec<Emote>>,
+    /// Accounts whose messages this viewer does not see.
+    pub(super) ignored: RwSignal<Vec<String>>,
+    /// The user card shown, if any.
+    pub(super) card: RwSignal<Option<UserCard>>,
+    /// Messages that were their sender's first here (moderators are told).
+    pub(super) first_timers: RwSignal<Vec<String>>,
 }
 
 /// Where the panel keeps its socket. The browser's client is `!Send`, so it lives
@@ -121,6 +130,7 @@ impl Chat {
             SocketEvent::Connected => {
                 self.conn.set(Conn::Connected);
                 self.enter();
+                self.load_ignored();
             }
             SocketEvent::Disconnected => self.conn.set(Conn::Reconnecting),
             SocketEvent::Event { name, args } => {
@@ -150,6 +160,17 @@ impl Chat {
                     if let Ok(d) = serde_json::from_value::<MessageDeleted>(arg) {
                         if d.live_id == self.live_id.get_value() {
                             self.log.update(|l| l.remove(&d.id));
+                        }
+                    }
+                } else if name == people_events::FIRST_MESSAGE {
+                    if let Ok(f) = serde_json::from_value::<FirstMessage>(arg) {
+                        if f.live_id == self.live_id.get_value() {
+                            self.first_timers.update(|ids| {
+                                ids.push(f.message_id);
+                                if ids.len() > 200 {
+                                    ids.remove(0);
+                                }
+                            });
                         }
                     }
                 } else if name == rich_events::ROOM_EMOTES {
@@ -454,14 +475,79 @@ impl Chat {
         let _ = (client_id, after_ms, attempt);
     }
 
-    /// Runs a moderation action; failures are shown as a notice.
+    /// Runs a moderation action; failures are shown as a notice. An open user
+    /// card is read again to show the result.
     pub(super) fn moderate(self, event: &'static str, data: serde_json::Value) {
         self.notice.set(None);
-        self.emit(event, &data, move |r: Result<ModerationDone, WireError>| {
-            if let Err(e) = r {
-                self.notice.set(Some(e.message));
-            }
-        });
+        self.emit(
+            event,
+            &data,
+            move |r: Result<ModerationDone, WireError>| match r {
+                Ok(_) => {
+                    if let Some(user_id) = self
+                        .card
+                        .with_untracked(|c| c.as_ref().map(|c| c.user_id.clone()))
+                    {
+                        self.open_card(user_id);
+                    }
+                }
+                Err(e) => self.notice.set(Some(e.message)),
+            },
+        );
+    }
+
+    pub(super) fn unban(self, user_id: String) {
+        let req = UnbanUser {
+            live_id: self.live_id.get_value(),
+            user_id,
+        };
+        self.moderate(
+            mod_events::UNBAN_USER,
+            serde_json::to_value(req).unwrap_or_default(),
+        );
+    }
+
+    /// Shows the card of the user behind a nickname.
+    pub(super) fn open_card(self, user_id: String) {
+        let req = GetUserCard {
+            live_id: self.live_id.get_value(),
+            user_id,
+        };
+        self.emit(
+            people_events::GET_USER_CARD,
+            &req,
+            move |r: Result<UserCard, WireError>| match r {
+                Ok(card) => self.card.set(Some(card)),
+                Err(e) => self.notice.set(Some(e.message)),
+            },
+        );
+    }
+
+    fn load_ignored(self) {
+        if self.me.with_value(Option::is_none) {
+            return;
+        }
+        self.emit(
+            people_events::GET_IGNORED,
+            &serde_json::json!({}),
+            move |r: Result<IgnoredUsers, WireError>| {
+                if let Ok(list) = r {
+                    self.ignored.set(list.user_ids);
+                }
+            },
+        );
+    }
+
+    /// Starts or stops ignoring a user (kept in the account).
+    pub(super) fn set_ignored(self, user_id: String, ignore: bool) {
+        self.emit(
+            people_events::IGNORE_USER,
+            &IgnoreUser { user_id, ignore },
+            move |r: Result<IgnoredUsers, WireError>| match r {
+                Ok(list) => self.ignored.set(list.user_ids),
+                Err(e) => self.notice.set(Some(e.message)),
+            },
+        );
     }
 
     pub(super) fn delete(self, message_id: String) {

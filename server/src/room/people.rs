@@ -3,7 +3,7 @@
 //! once (found or not) and kept for a while.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     time::{Duration, Instant},
 };
 
@@ -19,6 +19,8 @@ pub struct People {
     known: HashMap<String, (String, Instant)>,
     /// Nickname keys no account has, and when that was learned.
     unknown: HashMap<String, Instant>,
+    /// Accounts known to have chatted in the room.
+    chatted: HashSet<String>,
 }
 
 impl People {
@@ -36,6 +38,18 @@ impl People {
         if self.known.len() > KEPT {
             self.forget_oldest();
         }
+    }
+
+    /// `user_id` sent a message here; true if that was not known yet (it may
+    /// be their first in the room: ask the database).
+    pub fn chatted(&mut self, user_id: &str) -> bool {
+        if self.chatted.contains(user_id) {
+            return false;
+        }
+        if self.chatted.len() >= KEPT {
+            self.chatted.clear();
+        }
+        self.chatted.insert(user_id.to_owned())
     }
 
     /// What a lookup found: `None` for a name no account has.

@@ -4,7 +4,11 @@
 
 use std::{collections::VecDeque, sync::atomic::Ordering, sync::Arc, time::Instant};
 
-use app::protocol::{moderation::RoomRole, ChatMessage};
+use app::protocol::{
+    moderation::RoomRole,
+    people::{events as people_events, FirstMessage},
+    ChatMessage,
+};
 use bson::{oid::ObjectId, DateTime};
 
 use super::{
@@ -13,7 +17,7 @@ use super::{
     Pending, Room, Rooms, Stored, BUSY_RETRY,
 };
 use crate::{
-    room::{rules::RoomRules, RoomError},
+    room::{mods_room_of, rules::RoomRules, RoomError},
     store::{
         chat::{duplicate_is_resend, BatchError, ChatDoc, ReplyDoc},
         StoreError,
@@ -352,11 +356,63 @@ impl Writer {
                 tracing::warn!(error = %e, live = %self.room.id, "cannot publish stored messages");
             }
         }
+        self.first_messages(&messages);
         for ((p, _, _), message) in done.into_iter().zip(messages) {
             let _ = p.reply.send(Ok(Stored {
                 message,
                 fresh: true,
             }));
+        }
+    }
+}
+
+impl Writer {
+    /// Tells the room's moderators of anyone whose first message here this
+    /// may be: checked off the send path, once per user while the room is in
+    /// memory (those in its recent history are known already).
+    fn first_messages(&self, stored: &[ChatMessage]) {
+        let new: Vec<&ChatMessage> = stored
+            .iter()
+            .filter(|m| {
+                self.room
+                    .with_view(|v| v.people.chatted(&m.user_id))
+                    .unwrap_or(false)
+            })
+            .collect();
+        for m in new {
+            let (rooms, id) = (self.rooms.clone(), self.room.id.clone());
+            let notice = FirstMessage {
+                live_id: m.live_id.clone(),
+                message_id: m.id.clone(),
+                user_id: m.user_id.clone(),
+            };
+            let seq = m.seq;
+            tokio::spawn(async move {
+                let inner = &rooms.inner;
+                match inner
+                    .stores
+                    .chat
+                    .sent_before(&id, &notice.user_id, seq)
+                    .await
+                {
+                    Ok(false) => {
+                        if let Some(io) = inner.io.get() {
+                            let _ = io
+                                .emit_everywhere(
+                                    mods_room_of(&id),
+                                    people_events::FIRST_MESSAGE,
+                                    &notice,
+                                )
+                                .await;
+                        }
+                    }
+                    Ok(true) => {}
+                    // Only a notice for moderators is lost.
+                    Err(e) => {
+                        tracing::debug!(error = %e, live = %id, "cannot tell a first message")
+                    }
+                }
+            });
         }
     }
 }

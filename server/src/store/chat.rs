@@ -343,6 +343,55 @@ impl ChatStore {
         Ok(())
     }
 
+    /// How many visible messages a user has in a room.
+    pub async fn count_by_user(&self, live: &LiveId, user_id: &str) -> Result<u64, StoreError> {
+        bounded(
+            self.timeout,
+            self.coll.count_documents(doc! {
+                "liveId": live.as_str(), "userId": user_id, "deletedAtMs": {"$exists": false},
+            }),
+        )
+        .await
+    }
+
+    /// A user's newest visible messages in a room, newest first.
+    pub async fn latest_by_user(
+        &self,
+        live: &LiveId,
+        user_id: &str,
+        limit: i64,
+    ) -> Result<Vec<ChatDoc>, StoreError> {
+        let find = async {
+            self.coll
+                .find(doc! {
+                    "liveId": live.as_str(), "userId": user_id, "deletedAtMs": {"$exists": false},
+                })
+                .sort(doc! {"seq": -1})
+                .limit(limit)
+                .await?
+                .try_collect::<Vec<_>>()
+                .await
+        };
+        bounded(self.timeout, find).await
+    }
+
+    /// Whether a user sent anything in a room before `seq` (deleted or not).
+    pub async fn sent_before(
+        &self,
+        live: &LiveId,
+        user_id: &str,
+        seq: u64,
+    ) -> Result<bool, StoreError> {
+        let found = bounded(
+            self.timeout,
+            self.coll.find_one(doc! {
+                "liveId": live.as_str(), "userId": user_id, "seq": {"$lt": clamp_i64(seq)},
+            }),
+        )
+        .await?;
+        Ok(found.is_some())
+    }
+
     /// Marks the snapshots of replies to deleted messages: their text is gone.
     pub async fn mark_replies_deleted(
         &self,

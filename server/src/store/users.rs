@@ -27,6 +27,9 @@ pub struct UserDoc {
     /// everywhere, a password change) revokes every older token.
     #[serde(default)]
     pub token_version: u32,
+    /// Accounts whose messages this user does not want to see.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignored: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -80,6 +83,7 @@ impl UserStore {
             created_at: now,
             updated_at: now,
             token_version: 0,
+            ignored: Vec::new(),
         };
         bounded(self.timeout, self.coll.insert_one(&user)).await?;
         Ok(user)
@@ -132,6 +136,21 @@ impl UserStore {
             doc! {"$set": {"passwordHash": hash}, "$inc": {"tokenVersion": 1}},
         )
         .await
+    }
+
+    /// Replaces `id`'s ignore list. (A whole-list `$set`: nx-27017, used in
+    /// development and CI, ignores `$addToSet` on a missing field.)
+    pub async fn set_ignored(&self, id: &str, list: &[String]) -> Result<bool, StoreError> {
+        let Ok(oid) = ObjectId::parse_str(id) else {
+            return Ok(false);
+        };
+        let r = bounded(
+            self.timeout,
+            self.coll
+                .update_one(doc! {"_id": oid}, doc! {"$set": {"ignored": list.to_vec()}}),
+        )
+        .await?;
+        Ok(r.matched_count > 0)
     }
 
     async fn update_and_read(
