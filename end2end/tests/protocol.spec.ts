@@ -15,7 +15,7 @@ test('enter, send, receive and read history with the official client', async ({ 
     lastSeq: 0,
     viewers: 1,
     role: 'guest',
-    settings: { liveId: live, slowModeSecs: 0, minAccountAgeMins: 0 },
+    settings: { liveId: live, slowModeSecs: 0, minAccountAgeMins: 0, links: 'all' },
   });
 
   const received = new Promise((ok) => viewer.once('sending_message', ok));

@@ -4,7 +4,7 @@
 
 use app::protocol::{
     moderation::RoomRole,
-    rich::{events, Emote, RoomEmotes, EMOTES_PER_ROOM, EMOTE_MAX_BYTES, EMOTE_MAX_PIXELS},
+    rich::{events, RoomEmotes, EMOTES_PER_ROOM, EMOTE_MAX_BYTES, EMOTE_MAX_PIXELS},
     EmoteCode, Invalid,
 };
 use bson::{oid::ObjectId, DateTime};
@@ -16,6 +16,45 @@ use crate::{
     room::{room_of, RoomError},
     store::{audit::AuditDoc, emotes::EmoteDoc, StoreError},
 };
+
+/// Emote images served lately, kept in memory so that a busy room's viewers
+/// (and anyone requesting them over and over) cost the database nothing. Ids
+/// are never reused, so an entry never goes stale.
+#[derive(Default)]
+pub struct ImageCache {
+    held: std::sync::Mutex<(
+        std::collections::HashMap<String, (&'static str, axum::body::Bytes)>,
+        usize,
+    )>,
+}
+
+/// What the image cache may hold, in bytes (about 128 rooms' worth of full sets
+/// of small emotes).
+const CACHE_BYTES: usize = 32 * 1024 * 1024;
+
+impl ImageCache {
+    pub fn get(&self, id: &str) -> Option<(&'static str, axum::body::Bytes)> {
+        self.held.lock().expect("image cache").0.get(id).cloned()
+    }
+
+    pub fn forget(&self, id: &str) {
+        let mut held = self.held.lock().expect("image cache");
+        if let Some((_, image)) = held.0.remove(id) {
+            held.1 -= image.len();
+        }
+    }
+
+    pub fn put(&self, id: &str, content_type: &'static str, image: axum::body::Bytes) {
+        let mut held = self.held.lock().expect("image cache");
+        if held.1 + image.len() > CACHE_BYTES {
+            // Simple and bounded: start over rather than track recency.
+            held.0.clear();
+            held.1 = 0;
+        }
+        held.1 += image.len();
+        held.0.insert(id.to_owned(), (content_type, image));
+    }
+}
 
 /// An image that may be an emote.
 #[derive(Debug, PartialEq, Eq)]
@@ -114,19 +153,24 @@ pub async fn add(
     changed(chat, &id).await
 }
 
+/// Removes an emote; this node stops serving its image at once (others when
+/// it leaves their cache: messages that used it may keep showing it).
 pub async fn remove(
     chat: &ChatService,
+    cache: &ImageCache,
     who: Option<&Identity>,
     raw_live: &str,
     raw_code: &str,
 ) -> Result<RoomEmotes, RoomError> {
     let (id, who) = manager(chat, who, raw_live).await?;
     let code = EmoteCode::parse(raw_code)?;
-    chat.stores()
+    let removed = chat
+        .stores()
         .emotes
         .remove(&id, &code)
         .await?
         .ok_or(RoomError::NotFound)?;
+    cache.forget(&removed.id.to_hex());
     record(chat, &id, &who, "remove_emote", format!("removed :{code}:")).await?;
     changed(chat, &id).await
 }
@@ -144,10 +188,7 @@ async fn set_of(chat: &ChatService, id: &app::protocol::LiveId) -> Result<RoomEm
         .list(id)
         .await?
         .into_iter()
-        .map(|e| Emote {
-            code: e.code,
-            id: e.id.to_hex(),
-        })
+        .map(|e| e.to_wire())
         .collect();
     Ok(RoomEmotes {
         live_id: id.as_str().to_owned(),

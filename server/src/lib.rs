@@ -167,6 +167,7 @@ pub async fn build(
         presence,
         health,
         live_creation: Arc::default(),
+        emote_images: Arc::default(),
     };
     let backend = Pages::backend(state.clone());
     let routes = generate_route_list(App);

@@ -26,6 +26,8 @@ pub struct AppState {
     pub limits: Arc<ClientLimits>,
     pub presence: Presence,
     pub health: Health,
+    /// Emote images served lately.
+    pub emote_images: Arc<crate::emotes::ImageCache>,
     /// Held while a live is created, so per-account limits hold under concurrency.
     pub live_creation: Arc<tokio::sync::Mutex<()>>,
 }

@@ -27,10 +27,7 @@ impl RoomRules {
             .list(id)
             .await?
             .into_iter()
-            .map(|e| Emote {
-                code: e.code,
-                id: e.id.to_hex(),
-            })
+            .map(|e| e.to_wire())
             .collect();
         Ok(Self {
             live,

@@ -107,7 +107,7 @@ async fn remove(
 ) -> Result<Json<RoomEmotes>, ApiError> {
     let who = state.auth.identify(&headers).await?;
     Ok(Json(
-        emotes::remove(&state.chat, who.as_ref(), &id, &code).await?,
+        emotes::remove(&state.chat, &state.emote_images, who.as_ref(), &id, &code).await?,
     ))
 }
 
@@ -120,7 +120,7 @@ async fn remove_from_form(
         Ok(who) => who,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    match emotes::remove(&state.chat, who.as_ref(), &id, &code).await {
+    match emotes::remove(&state.chat, &state.emote_images, who.as_ref(), &id, &code).await {
         Ok(_) => Redirect::to(&format!("/live/{id}")).into_response(),
         Err(e) => {
             let e = ApiError::from(e);

@@ -9,22 +9,35 @@ use socketioxide::{
 use super::{bad_payload, reply, Session};
 use crate::{chat::ChatService, people};
 
+/// An event with a payload of type `$ty`, answered by `$answer(chat, who, req)`.
+macro_rules! people_handler {
+    ($socket:expr, $event:expr, $ty:ty, $answer:expr) => {
+        $socket.on(
+            $event,
+            async |TryData(req): TryData<$ty>,
+                   ack: AckSender<A>,
+                   State(chat): State<ChatService>,
+                   Extension(session): Extension<Session>| {
+                let result = async {
+                    session.spend()?;
+                    let req = req.map_err(bad_payload)?;
+                    $answer(&chat, session.who.as_ref(), req).await
+                }
+                .await;
+                reply(ack, result);
+            },
+        )
+    };
+}
+
 pub fn register<A: Adapter>(socket: &SocketRef<A>) {
-    socket.on(
+    people_handler!(
+        socket,
         events::GET_USER_CARD,
-        async |TryData(req): TryData<GetUserCard>,
-               ack: AckSender<A>,
-               State(chat): State<ChatService>,
-               Extension(session): Extension<Session>| {
-            let result = async {
-                session.spend()?;
-                let req = req.map_err(bad_payload)?;
-                people::user_card(&chat, session.who.as_ref(), req).await
-            }
-            .await;
-            reply(ack, result);
-        },
+        GetUserCard,
+        people::user_card
     );
+    people_handler!(socket, events::IGNORE_USER, IgnoreUser, people::ignore);
     socket.on(
         events::GET_IGNORED,
         async |ack: AckSender<A>,
@@ -33,21 +46,6 @@ pub fn register<A: Adapter>(socket: &SocketRef<A>) {
             let result = async {
                 session.spend()?;
                 people::ignored(&chat, session.who.as_ref()).await
-            }
-            .await;
-            reply(ack, result);
-        },
-    );
-    socket.on(
-        events::IGNORE_USER,
-        async |TryData(req): TryData<IgnoreUser>,
-               ack: AckSender<A>,
-               State(chat): State<ChatService>,
-               Extension(session): Extension<Session>| {
-            let result = async {
-                session.spend()?;
-                let req = req.map_err(bad_payload)?;
-                people::ignore(&chat, session.who.as_ref(), req).await
             }
             .await;
             reply(ack, result);

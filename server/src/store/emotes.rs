@@ -26,6 +26,15 @@ pub struct EmoteDoc {
     pub created_at: DateTime,
 }
 
+impl EmoteDoc {
+    pub fn to_wire(&self) -> app::protocol::rich::Emote {
+        app::protocol::rich::Emote {
+            code: self.code.clone(),
+            id: self.id.to_hex(),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct EmoteStore {
     coll: Collection<EmoteDoc>,
