@@ -25,6 +25,8 @@ pub struct Setup {
     pub other_pids: Vec<u32>,
     pub db_pid: Option<u32>,
     pub redis_pid: Option<u32>,
+    /// The streamer's nickname (rich sends mention it).
+    pub streamer: String,
 }
 
 impl Setup {
@@ -78,7 +80,8 @@ pub async fn setup(
     let run = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() % 1_000_000);
-    let streamer = signup(&http, &base, &format!("bst{run}")).await?;
+    let streamer_nick = format!("bst{run}");
+    let streamer = signup(&http, &base, &streamer_nick).await?;
     let mut lives = Vec::new();
     for i in 0..rooms {
         let r = http
@@ -101,6 +104,7 @@ pub async fn setup(
         tokens.push(signup(&http, &base, &format!("bs{run}x{i}")).await?);
     }
     Ok(Setup {
+        streamer: streamer_nick,
         addr,
         addrs,
         other_pids: Vec::new(),

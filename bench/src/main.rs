@@ -5,7 +5,7 @@
 //! them in turn; `--server-pid` then lists their pids, and `--redis-pid` adds
 //! Redis's CPU to the report.)
 //! bench send --addr HOST:PORT [--senders 10] [--viewers 20] [--rate 1000] [--secs 10]
-//!            [--rooms 1] [--batch] [--stalled 0] [--ack-bound-ms 2000]
+//!            [--rooms 1] [--batch] [--stalled 0] [--ack-bound-ms 2000] [--rich]
 //! bench join --addr HOST:PORT [--guests 3000] [--rate 500] [--hold-secs 2]
 //! bench idle --addr HOST:PORT [--conns 2000] [--rate 1000] [--no-room]
 //! bench history --addr HOST:PORT --mongodb-uri URI (or BENCH_MONGODB_URI) [--messages 100000] [--arrivals 300]
@@ -131,6 +131,7 @@ async fn run_send(args: &Args) -> Result<(), String> {
         duration: Duration::from_secs_f64(args.num("secs", 10.0)),
         batch: args.flag("batch"),
         stalled: args.num("stalled", 0),
+        rich: args.flag("rich"),
         ack_bound: Duration::from_millis(args.num("ack-bound-ms", 2000)),
     };
     let rooms = args.num("rooms", 1usize).max(1);
@@ -268,6 +269,7 @@ async fn run_idle(args: &Args) -> Result<(), String> {
             other_pids: Vec::new(),
             db_pid: None,
             redis_pid: None,
+            streamer: String::new(),
         }
     };
     let settle = Duration::from_secs_f64(args.num("settle-secs", 3.0));

@@ -34,6 +34,9 @@ pub struct SendOpts {
     pub stalled: usize,
     /// An ack later than this counts as late.
     pub ack_bound: Duration,
+    /// Messages with a mention, a link and an emote code (what the server
+    /// resolves into fragments), not plain text.
+    pub rich: bool,
 }
 
 #[derive(Default)]
@@ -120,6 +123,7 @@ pub async fn run(setup: &Setup, o: &SendOpts) -> Result<SendReport, String> {
             let live = setup.lives[i % setup.lives.len()].clone();
             // Spread the senders' schedules over one period.
             let offset = Duration::from_secs_f64(i as f64 / o.rate);
+            let rich = o.rich.then(|| setup.streamer.clone());
             tokio::spawn(sender(
                 ws,
                 live,
@@ -130,6 +134,7 @@ pub async fn run(setup: &Setup, o: &SendOpts) -> Result<SendReport, String> {
                 epoch,
                 o.ack_bound,
                 run,
+                rich,
             ))
         })
         .collect();
@@ -252,8 +257,14 @@ fn analyse(
 
 /// Content carries the send time (µs since the run began), so any viewer can
 /// time the delivery.
-fn content(epoch: std::time::Instant, sender: usize, k: u64) -> String {
-    format!("t{} s{sender} n{k}", epoch.elapsed().as_micros())
+fn content(epoch: std::time::Instant, sender: usize, k: u64, mention: Option<&str>) -> String {
+    let at = epoch.elapsed().as_micros();
+    match mention {
+        None => format!("t{at} s{sender} n{k}"),
+        Some(name) => {
+            format!("t{at} s{sender} n{k} hey @{name} see https://example.com/clip/{k} :bench:")
+        }
+    }
 }
 
 fn sent_at(content: &str) -> Option<u64> {
@@ -271,6 +282,7 @@ async fn sender(
     epoch: std::time::Instant,
     bound: Duration,
     run: u64,
+    mention: Option<String>,
 ) -> SenderLog {
     let mut log = SenderLog::default();
     let period = Duration::from_secs_f64(1.0 / rate);
@@ -290,7 +302,7 @@ async fn sender(
                 let frame = client::event(
                     Some(k + 1),
                     "new_message",
-                    json!({"liveId": live, "content": content(epoch, idx, k), "clientId": format!("{run}-{idx}-{k}")}),
+                    json!({"liveId": live, "content": content(epoch, idx, k, mention.as_deref()), "clientId": format!("{run}-{idx}-{k}")}),
                 );
                 pending.insert(k + 1, Instant::now());
                 log.offered += 1;

@@ -26,6 +26,10 @@ pub struct Metrics {
     /// writer learned how far the other got.
     pub seq_collisions: IntCounterVec,
     pub batch_size: Histogram,
+    /// Queries a batch of sends needed besides its insert, by what for.
+    pub send_lookups: IntCounterVec,
+    /// Time to resolve a batch's mentions, emotes, links and replies.
+    pub prepare_seconds: Histogram,
 }
 
 const LATENCY_BUCKETS: &[f64] = &[
@@ -89,6 +93,22 @@ impl Metrics {
                     ]),
             )
             .unwrap(),
+            send_lookups: IntCounterVec::new(
+                Opts::new(
+                    "send_lookups_total",
+                    "Queries sends needed besides their insert (names: @mentions never seen in the room; reply_parent: a parent older than the room's recent history)",
+                ),
+                &["what"],
+            )
+            .unwrap(),
+            prepare_seconds: Histogram::with_opts(
+                HistogramOpts::new(
+                    "prepare_seconds",
+                    "Time to resolve a batch's mentions, emotes, links and replies",
+                )
+                .buckets(LATENCY_BUCKETS.to_vec()),
+            )
+            .unwrap(),
             registry,
         };
         m.registry.register(Box::new(m.sockets.clone())).unwrap();
@@ -114,6 +134,12 @@ impl Metrics {
             .unwrap();
         m.registry
             .register(Box::new(m.seq_collisions.clone()))
+            .unwrap();
+        m.registry
+            .register(Box::new(m.send_lookups.clone()))
+            .unwrap();
+        m.registry
+            .register(Box::new(m.prepare_seconds.clone()))
             .unwrap();
         m
     }

@@ -47,7 +47,7 @@ pub struct RoomEmotes {
 /// gives the message's `content`. A message whose text is all plain carries no
 /// fragments (read it as one `text` piece).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "FlatFragment")]
 pub enum Fragment {
     Text {
         text: String,
@@ -71,6 +71,50 @@ pub enum Fragment {
         code: String,
         id: String,
     },
+}
+
+/// A fragment as it arrives: read through a flat struct, because serde's
+/// internally tagged enums buffer every value first, which costs the browser's
+/// wasm far more code than this.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FlatFragment {
+    r#type: String,
+    text: String,
+    #[serde(default)]
+    user_id: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    id: Option<String>,
+}
+
+impl TryFrom<FlatFragment> for Fragment {
+    type Error = String;
+
+    fn try_from(f: FlatFragment) -> Result<Self, String> {
+        let text = f.text;
+        let missing = |field: &str| format!("a {} fragment needs `{field}`", f.r#type);
+        Ok(match f.r#type.as_str() {
+            "text" => Fragment::Text { text },
+            "mention" => Fragment::Mention {
+                text,
+                user_id: f.user_id.ok_or_else(|| missing("userId"))?,
+            },
+            "link" => Fragment::Link {
+                text,
+                url: f.url.ok_or_else(|| missing("url"))?,
+            },
+            "emote" => Fragment::Emote {
+                text,
+                code: f.code.ok_or_else(|| missing("code"))?,
+                id: f.id.ok_or_else(|| missing("id"))?,
+            },
+            other => return Err(format!("unknown fragment type {other:?}")),
+        })
+    }
 }
 
 impl Fragment {
@@ -198,10 +242,14 @@ mod tests {
                 user_id: "u1".into(),
             },
         ];
+        let wire = serde_json::to_value(&f).unwrap();
         assert_eq!(
-            serde_json::to_value(&f).unwrap(),
+            wire,
             json!([{"type": "text", "text": "hi "}, {"type": "mention", "text": "@Bob", "userId": "u1"}])
         );
+        assert_eq!(serde_json::from_value::<Vec<Fragment>>(wire).unwrap(), f);
+        assert!(serde_json::from_value::<Fragment>(json!({"type": "link", "text": "x"})).is_err());
+        assert!(serde_json::from_value::<Fragment>(json!({"type": "html", "text": "x"})).is_err());
     }
 
     #[test]

@@ -27,6 +27,22 @@ pub(super) async fn prepare(
     rules: &RoomRules,
     batch: &[Pending],
 ) -> Vec<Result<Prepared, RoomError>> {
+    let started = std::time::Instant::now();
+    let out = prepare_all(rooms, room, rules, batch).await;
+    rooms
+        .inner
+        .metrics
+        .prepare_seconds
+        .observe(started.elapsed().as_secs_f64());
+    out
+}
+
+async fn prepare_all(
+    rooms: &Rooms,
+    room: &Room,
+    rules: &RoomRules,
+    batch: &[Pending],
+) -> Vec<Result<Prepared, RoomError>> {
     learn_names(rooms, room, batch).await;
     let mut out = Vec::with_capacity(batch.len());
     for p in batch {
@@ -65,6 +81,12 @@ async fn learn_names(rooms: &Rooms, room: &Room, batch: &[Pending]) {
     if keys.is_empty() {
         return;
     }
+    rooms
+        .inner
+        .metrics
+        .send_lookups
+        .with_label_values(&["names"])
+        .inc();
     match rooms.inner.stores.users.find_by_nickname_keys(&keys).await {
         Ok(found) => {
             room.with_view(|v| {
@@ -98,6 +120,12 @@ async fn parent_of(
     if let Some(r) = held {
         return Ok(r);
     }
+    rooms
+        .inner
+        .metrics
+        .send_lookups
+        .with_label_values(&["reply_parent"])
+        .inc();
     let doc = rooms
         .inner
         .stores
