@@ -22,15 +22,16 @@ pub fn typing_mention(before_caret: &str) -> Option<(usize, &str)> {
 }
 
 /// Recent chatters (newest first, each once, never `me`) whose names start
-/// with `prefix`, ignoring case.
+/// with `prefix`, ignoring ASCII case. (Full Unicode case folding would pull
+/// its tables into the browser's wasm; the server resolves names with it.)
 pub fn candidates(messages: &[ChatMessage], me: Option<&str>, prefix: &str) -> Vec<String> {
-    let prefix = prefix.to_lowercase();
+    let prefix = prefix.to_ascii_lowercase();
     let mut out: Vec<String> = Vec::new();
     for m in messages.iter().rev() {
         if me == Some(m.user_id.as_str()) || out.iter().any(|n| n == &m.nickname) {
             continue;
         }
-        if m.nickname.to_lowercase().starts_with(&prefix) {
+        if m.nickname.to_ascii_lowercase().starts_with(&prefix) {
             out.push(m.nickname.clone());
             if out.len() == OFFERED {
                 break;

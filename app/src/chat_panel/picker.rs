@@ -147,7 +147,9 @@ pub(super) fn EmotePicker(
         close();
     };
     let items = move || {
-        let q = query.get().trim().to_lowercase();
+        // ASCII case only: Unicode case tables would cost the wasm more than
+        // emoji names and codes need.
+        let q = query.get().trim().to_ascii_lowercase();
         let room = emotes.get();
         let mut out: Vec<(Pick, String)> = Vec::new();
         if q.is_empty() {
@@ -163,7 +165,7 @@ pub(super) fn EmotePicker(
             }
         }
         for e in &room {
-            if q.is_empty() || e.code.to_lowercase().contains(&q) {
+            if q.is_empty() || e.code.to_ascii_lowercase().contains(&q) {
                 out.push((Pick::Room(e.clone()), format!(":{}:", e.code)));
             }
         }
