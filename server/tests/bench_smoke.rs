@@ -9,7 +9,7 @@ use std::time::Duration;
 use bench::send::SendOpts;
 use support::TestApp;
 
-fn opts(batch: bool) -> SendOpts {
+fn opts(batch: bool, rich: bool) -> SendOpts {
     SendOpts {
         senders: 2,
         viewers: 5,
@@ -18,6 +18,7 @@ fn opts(batch: bool) -> SendOpts {
         batch,
         stalled: 0,
         ack_bound: Duration::from_secs(2),
+        rich,
     }
 }
 
@@ -28,8 +29,10 @@ async fn the_load_generator_sees_every_acked_message_delivered_once_in_order() {
         .await
         .expect("bench setup");
 
-    for batch in [false, true] {
-        let r = bench::send::run(&setup, &opts(batch))
+    // Plain one event per message, batched, and messages the server resolves
+    // into fragments (a mention, a link, an emote code).
+    for (batch, rich) in [(false, false), (true, false), (false, true)] {
+        let r = bench::send::run(&setup, &opts(batch, rich))
             .await
             .expect("send run");
         assert_eq!(r.offered, 200, "open loop offers on schedule");

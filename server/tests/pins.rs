@@ -188,3 +188,29 @@ async fn a_pin_expires_by_itself() {
         .get("pin")
         .is_none());
 }
+
+#[tokio::test]
+async fn tools_pin_and_unpin_over_http_too() {
+    let app = TestApp::spawn().await;
+    let (live, streamer) = app.live_with_streamer().await;
+    let mut viewer = app.socket(None).await;
+    viewer.enter(&live).await;
+    let post = |action: &str, body: serde_json::Value| {
+        app.http
+            .post(app.url(&format!("/api/lives/{live}/moderation/{action}")))
+            .bearer_auth(&streamer)
+            .json(&body)
+            .send()
+    };
+    let r = post("pin_message", json!({"text": "Schedule: 9 pm", "durationSecs": 600}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let pinned = viewer.recv("message_pinned").await;
+    assert_eq!(pinned["pin"]["content"], "Schedule: 9 pm");
+    let r = post("unpin_message", json!({})).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(viewer.recv("message_unpinned").await["reason"], "unpinned");
+    let r = post("pin_message", json!({"durationSecs": 600})).await.unwrap();
+    assert_eq!(r.status(), 400, "nothing to pin");
+}

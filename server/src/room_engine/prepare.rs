@@ -8,7 +8,7 @@ use app::protocol::rich::ReplyTo;
 use super::{Pending, Room, Rooms};
 use crate::{
     room::{
-        compose::{compose, mention_names, Composed},
+        compose::{compose, mention_names, Composed, MENTIONS_MAX},
         rules::RoomRules,
         RoomError,
     },
@@ -71,10 +71,11 @@ async fn prepare_all(
 async fn learn_names(rooms: &Rooms, room: &Room, batch: &[Pending]) {
     let keys = room
         .with_view(|v| {
+            // Only as many names per message as may resolve.
             v.people.to_look_up(
                 batch
                     .iter()
-                    .flat_map(|p| mention_names(p.body.text.as_str())),
+                    .flat_map(|p| mention_names(p.body.text.as_str()).take(MENTIONS_MAX)),
             )
         })
         .unwrap_or_default();

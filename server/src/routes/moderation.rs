@@ -1,8 +1,11 @@
 //! Moderation over HTTP: the same actions as the socket events, for tools.
 
-use app::protocol::moderation::{
-    AuditLog, BanUser, DeleteMessage, ModerationDone, ModerationState, SetModerator, TimeoutUser,
-    UnbanUser, UpdateRoomSettings,
+use app::protocol::{
+    moderation::{
+        AuditLog, BanUser, DeleteMessage, ModerationDone, ModerationState, RoomRef, SetModerator,
+        TimeoutUser, UnbanUser, UpdateRoomSettings,
+    },
+    rich::PinMessage,
 };
 use axum::{
     extract::{rejection::JsonRejection, Path, State},
@@ -48,6 +51,8 @@ async fn act(
         "update_room_settings" => {
             ModAction::UpdateSettings(typed::<UpdateRoomSettings>(&id, body)?)
         }
+        "pin_message" => ModAction::Pin(typed::<PinMessage>(&id, body)?),
+        "unpin_message" => ModAction::Unpin(typed::<RoomRef>(&id, body)?),
         other => {
             return Err(ApiError::not_found(format!(
                 "no moderation action {other:?}"
