@@ -420,7 +420,7 @@ async fn slow_mode_spaces_viewers_and_is_announced() {
     let announced = r.viewer.recv("room_settings").await;
     assert_eq!(
         announced,
-        json!({"liveId": r.live, "slowModeSecs": 30, "minAccountAgeMins": 0})
+        json!({"liveId": r.live, "slowModeSecs": 30, "minAccountAgeMins": 0, "links": "all"})
     );
 
     assert_eq!(r.viewer.say(&r.live, "one", "s1").await["ok"], true);

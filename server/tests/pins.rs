@@ -202,15 +202,20 @@ async fn tools_pin_and_unpin_over_http_too() {
             .json(&body)
             .send()
     };
-    let r = post("pin_message", json!({"text": "Schedule: 9 pm", "durationSecs": 600}))
-        .await
-        .unwrap();
+    let r = post(
+        "pin_message",
+        json!({"text": "Schedule: 9 pm", "durationSecs": 600}),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status(), 200);
     let pinned = viewer.recv("message_pinned").await;
     assert_eq!(pinned["pin"]["content"], "Schedule: 9 pm");
     let r = post("unpin_message", json!({})).await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(viewer.recv("message_unpinned").await["reason"], "unpinned");
-    let r = post("pin_message", json!({"durationSecs": 600})).await.unwrap();
+    let r = post("pin_message", json!({"durationSecs": 600}))
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400, "nothing to pin");
 }
