@@ -22,10 +22,13 @@ use crate::{
 /// are never reused, so an entry never goes stale.
 #[derive(Default)]
 pub struct ImageCache {
-    held: std::sync::Mutex<(
-        std::collections::HashMap<String, (&'static str, axum::body::Bytes)>,
-        usize,
-    )>,
+    held: std::sync::Mutex<Held>,
+}
+
+#[derive(Default)]
+struct Held {
+    images: std::collections::HashMap<String, (&'static str, axum::body::Bytes)>,
+    bytes: usize,
 }
 
 /// What the image cache may hold, in bytes (about 128 rooms' worth of full sets
@@ -34,25 +37,32 @@ const CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 impl ImageCache {
     pub fn get(&self, id: &str) -> Option<(&'static str, axum::body::Bytes)> {
-        self.held.lock().expect("image cache").0.get(id).cloned()
+        self.held
+            .lock()
+            .expect("image cache")
+            .images
+            .get(id)
+            .cloned()
     }
 
     pub fn forget(&self, id: &str) {
         let mut held = self.held.lock().expect("image cache");
-        if let Some((_, image)) = held.0.remove(id) {
-            held.1 -= image.len();
+        if let Some((_, image)) = held.images.remove(id) {
+            held.bytes -= image.len();
         }
     }
 
     pub fn put(&self, id: &str, content_type: &'static str, image: axum::body::Bytes) {
         let mut held = self.held.lock().expect("image cache");
-        if held.1 + image.len() > CACHE_BYTES {
+        if held.bytes + image.len() > CACHE_BYTES {
             // Simple and bounded: start over rather than track recency.
-            held.0.clear();
-            held.1 = 0;
+            held.images.clear();
+            held.bytes = 0;
         }
-        held.1 += image.len();
-        held.0.insert(id.to_owned(), (content_type, image));
+        held.bytes += image.len();
+        if let Some((_, old)) = held.images.insert(id.to_owned(), (content_type, image)) {
+            held.bytes -= old.len();
+        }
     }
 }
 
@@ -182,14 +192,7 @@ pub async fn list(chat: &ChatService, raw_live: &str) -> Result<RoomEmotes, Room
 }
 
 async fn set_of(chat: &ChatService, id: &app::protocol::LiveId) -> Result<RoomEmotes, RoomError> {
-    let emotes = chat
-        .stores()
-        .emotes
-        .list(id)
-        .await?
-        .into_iter()
-        .map(|e| e.to_wire())
-        .collect();
+    let emotes = chat.stores().emotes.set(id).await?;
     Ok(RoomEmotes {
         live_id: id.as_str().to_owned(),
         emotes,

@@ -19,6 +19,7 @@ use crate::{
 };
 
 impl Moderation {
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn pin(
         &self,
         id: &LiveId,

@@ -22,13 +22,7 @@ impl RoomRules {
     pub async fn load(stores: &Stores, id: &LiveId) -> Result<Self, RoomError> {
         let live = stores.lives.get(id).await?.ok_or(RoomError::NotFound)?;
         let restrictions = stores.bans.in_force(id).await?;
-        let emotes = stores
-            .emotes
-            .list(id)
-            .await?
-            .into_iter()
-            .map(|e| e.to_wire())
-            .collect();
+        let emotes = stores.emotes.set(id).await?;
         Ok(Self {
             live,
             restrictions,

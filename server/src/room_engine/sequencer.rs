@@ -56,7 +56,7 @@ impl Sequencer {
     /// The seqs missing before what is known, if any: `(from, to)` inclusive.
     pub fn gap(&self) -> Option<(u64, u64)> {
         (self.known >= self.next && !self.held.contains_key(&self.next))
-            .then(|| (self.next, self.known))
+            .then_some((self.next, self.known))
     }
 
     /// Documents read from the database for a gap (deleted ones included).

@@ -79,6 +79,16 @@ impl EmoteStore {
         bounded(self.timeout, find).await
     }
 
+    /// A room's emotes as everyone sees them, oldest first.
+    pub async fn set(&self, live: &LiveId) -> Result<Vec<app::protocol::rich::Emote>, StoreError> {
+        Ok(self
+            .list(live)
+            .await?
+            .iter()
+            .map(EmoteDoc::to_wire)
+            .collect())
+    }
+
     pub async fn count(&self, live: &LiveId) -> Result<u64, StoreError> {
         bounded(
             self.timeout,
