@@ -10,7 +10,7 @@ use crate::{
         events,
         moderation::{
             events as mod_events, BanUser, DeleteMessage, MessageDeleted, ModerationDone,
-            PublicRoomSettings, RoomRole, TimeoutUser, UnbanUser,
+            PublicRoomSettings, RoomRef, RoomRole, TimeoutUser, UnbanUser,
         },
         people::{
             events as people_events, FirstMessage, GetUserCard, IgnoreUser, IgnoredUsers, UserCard,
@@ -349,20 +349,16 @@ impl Chat {
     pub(super) fn unpin(self) {
         self.moderate(
             rich_events::UNPIN_MESSAGE,
-            serde_json::json!({"liveId": self.live_id.get_value()}),
+            serde_json::to_value(RoomRef {
+                live_id: self.live_id.get_value(),
+            })
+            .unwrap_or_default(),
         );
     }
 
     /// Answers `m` with the next send.
     pub(super) fn reply_to(self, m: &ChatMessage) {
-        self.replying.set(Some(ReplyTo {
-            id: m.id.clone(),
-            seq: m.seq,
-            user_id: m.user_id.clone(),
-            nickname: m.nickname.clone(),
-            excerpt: ReplyTo::excerpt_of(&m.content),
-            deleted: false,
-        }));
+        self.replying.set(Some(ReplyTo::of(m)));
     }
 
     /// Scrolls to a message (loading older history until it is held) and

@@ -149,6 +149,18 @@ pub struct ReplyTo {
 }
 
 impl ReplyTo {
+    /// The snapshot of `parent` a reply to it carries.
+    pub fn of(parent: &super::ChatMessage) -> Self {
+        Self {
+            id: parent.id.clone(),
+            seq: parent.seq,
+            user_id: parent.user_id.clone(),
+            nickname: parent.nickname.clone(),
+            excerpt: Self::excerpt_of(&parent.content),
+            deleted: false,
+        }
+    }
+
     /// The parent's text cut to `EXCERPT_MAX_CHARS` characters.
     pub fn excerpt_of(content: &str) -> String {
         content.chars().take(EXCERPT_MAX_CHARS).collect()

@@ -116,7 +116,7 @@ async fn parent_of(
 ) -> Result<ReplyTo, RoomError> {
     let hex = parent.to_hex();
     let held = room
-        .with_view(|v| v.recent.find(&hex).map(snapshot))
+        .with_view(|v| v.recent.find(&hex).map(ReplyTo::of))
         .flatten();
     if let Some(r) = held {
         return Ok(r);
@@ -143,16 +143,5 @@ async fn parent_of(
             "that message was deleted; it cannot be replied to".into(),
         ));
     }
-    Ok(snapshot(&doc.to_message()))
-}
-
-fn snapshot(m: &app::protocol::ChatMessage) -> ReplyTo {
-    ReplyTo {
-        id: m.id.clone(),
-        seq: m.seq,
-        user_id: m.user_id.clone(),
-        nickname: m.nickname.clone(),
-        excerpt: ReplyTo::excerpt_of(&m.content),
-        deleted: false,
-    }
+    Ok(ReplyTo::of(&doc.to_message()))
 }
