@@ -63,7 +63,10 @@ ensure_wasm_opt() {
 }
 
 # The optimised wasm must stay within budget (gzipped bytes, what users download).
-WASM_BUDGET_GZIP_BYTES=580000
+# 752 KB since the reach features (two languages, the announcer, keyboard
+# navigation, pop-out/embed, replay); README says what grew and what would
+# shrink it.
+WASM_BUDGET_GZIP_BYTES=760000
 check_wasm_budget() {
   local wasm="$ROOT/target/site/pkg/livechat.wasm" raw gz
   raw=$(stat -c %s "$wasm")

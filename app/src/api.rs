@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::protocol::{
     moderation::{PublicRoomSettings, RoomRole},
-    ChatMessage, LiveSummary, Viewer,
+    ChatMessage, LiveSummary, ReplayPage, Viewer,
 };
 
 /// Everything the live page renders on the server.
@@ -30,7 +30,7 @@ pub mod ssr {
     use std::{future::Future, pin::Pin, sync::Arc};
 
     use super::LivePageData;
-    use crate::protocol::{LiveSummary, Viewer, WireError};
+    use crate::protocol::{LiveSummary, ReplayPage, Viewer, WireError};
 
     pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
@@ -44,6 +44,14 @@ pub mod ssr {
             headers: &http::HeaderMap,
         ) -> BoxFuture<Result<Option<LivePageData>, WireError>>;
         fn viewer(&self, headers: &http::HeaderMap) -> BoxFuture<Option<Viewer>>;
+        /// A live's messages from `from_ms` after it started (or after
+        /// `after_seq`, for the next page).
+        fn replay(
+            &self,
+            id: String,
+            from_ms: u64,
+            after_seq: Option<u64>,
+        ) -> BoxFuture<Result<ReplayPage, WireError>>;
     }
 
     pub type Backend = Arc<dyn PageBackend>;
@@ -78,6 +86,18 @@ pub async fn load_live_page(id: String) -> Result<Option<LivePageData>, ServerFn
         .unwrap_or_default();
     ssr::backend()?
         .live_page(id, &headers)
+        .await
+        .map_err(|e| ServerFnError::new(e.message))
+}
+
+#[server(prefix = "/sfn")]
+pub async fn load_replay(
+    id: String,
+    from_ms: u64,
+    after_seq: Option<u64>,
+) -> Result<ReplayPage, ServerFnError> {
+    ssr::backend()?
+        .replay(id, from_ms, after_seq)
         .await
         .map_err(|e| ServerFnError::new(e.message))
 }

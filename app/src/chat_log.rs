@@ -2,7 +2,7 @@
 //! without duplicates, plus the viewer's own messages still in flight. Pure, so the
 //! ordering and de-duplication rules are unit-tested natively.
 
-use crate::protocol::{rich::ReplyTo, ChatMessage};
+use crate::protocol::{rich::ReplyTo, ChatMessage, WireError};
 
 /// How many confirmed messages the panel keeps; older ones can be loaded again.
 pub const MAX_KEPT: usize = 1000;
@@ -10,7 +10,7 @@ pub const MAX_KEPT: usize = 1000;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Delivery {
     Pending,
-    Failed { reason: String, retryable: bool },
+    Failed { error: WireError, retryable: bool },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -150,9 +150,9 @@ impl ChatLog {
         });
     }
 
-    pub fn fail(&mut self, client_id: &str, reason: String, retryable: bool) {
+    pub fn fail(&mut self, client_id: &str, error: WireError, retryable: bool) {
         if let Some(o) = self.outgoing.iter_mut().find(|o| o.client_id == client_id) {
-            o.delivery = Delivery::Failed { reason, retryable };
+            o.delivery = Delivery::Failed { error, retryable };
         }
     }
 
@@ -245,7 +245,11 @@ mod tests {
         assert_eq!(log.pending().len(), 2);
         log.merge(vec![msg(1, "c1")]);
         assert_eq!(log.outgoing().len(), 1);
-        log.fail("c2", "too long".into(), false);
+        log.fail(
+            "c2",
+            WireError::new(crate::protocol::ErrorCode::Invalid, "too long"),
+            false,
+        );
         assert!(log.pending().is_empty());
         assert_eq!(log.retry("c2").unwrap().delivery, Delivery::Pending);
         log.dismiss("c2");

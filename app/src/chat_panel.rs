@@ -1,45 +1,50 @@
 //! The chat panel: server-rendered history that the browser then keeps live over
 //! socket.io, with pending/failed sends, catch-up after reconnects and scrollback.
 
+mod announcer;
 mod card;
 mod mentions;
 mod message;
 mod moderation;
+mod navigation;
 mod picker;
 mod state;
 
+use crate::text::tr;
 use leptos::{ev::KeyboardEvent, prelude::*};
 
 use crate::{
     chat_log::{ChatLog, Delivery},
+    i18n::{t_string, td_string, use_i18n},
     protocol::{
         moderation::{PublicRoomSettings, RoomRole},
         rich::Fragment,
         ChatMessage, MessageContent, Viewer,
     },
     socket_client::SocketClient,
+    text,
 };
+use announcer::{Announcer, AnnouncerView};
 use card::UserCardView;
-use message::{Fragments, MessageLine};
+pub use message::Fragments;
+use message::MessageLine;
 use moderation::ModerationPanel;
 use picker::EmotePicker;
 use state::{new_socket_slot, now, Chat, Conn};
 
-/// "HH:MM" in the viewer's time zone once running in the browser; UTC in the
-/// server-rendered HTML (the server cannot know the viewer's zone).
-fn clock(created_at: &str, in_browser: bool) -> String {
-    #[cfg(feature = "hydrate")]
-    if in_browser {
-        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(created_at));
-        if !d.get_time().is_nan() {
-            return format!("{:02}:{:02}", d.get_hours(), d.get_minutes());
-        }
-    }
-    let _ = in_browser;
-    created_at
-        .get(11..16)
-        .map(|hm| format!("{hm} UTC"))
-        .unwrap_or_default()
+/// Where the panel is shown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Surface {
+    /// Beside the stream on its page.
+    #[default]
+    Page,
+    /// Alone in its own window (`/live/:id/chat`).
+    Popout,
+    /// In another site's iframe (`/embed/:id/chat`): guests are sent to the
+    /// popout to log in, as the iframe rarely gets this site's cookies.
+    Embed,
+    /// Read-only and transparent, for streaming software (`?overlay=1`).
+    Overlay,
 }
 
 #[component]
@@ -53,7 +58,9 @@ pub fn ChatPanel(
     viewers: u64,
     role: RoomRole,
     settings: PublicRoomSettings,
+    #[prop(optional)] surface: Surface,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let draft = RwSignal::new(String::new());
     let chat = Chat {
         live_id: StoredValue::new(live_id.clone()),
@@ -70,6 +77,8 @@ pub fn ChatPanel(
         settings: RwSignal::new(settings),
         cooldown_until: RwSignal::new(0.0),
         now_ms: RwSignal::new(0.0),
+        announcer: Announcer::new(),
+        current: RwSignal::new(None),
         notice: RwSignal::new(None),
         replying: RwSignal::new(None),
         jump_target: RwSignal::new(None),
@@ -134,14 +143,18 @@ pub fn ChatPanel(
     let can_reply = viewer.is_some();
     let show_moderation = RwSignal::new(false);
     let in_browser = RwSignal::new(false);
-    let input_error = RwSignal::new(None::<String>);
+    let input_error = RwSignal::new(None::<crate::protocol::WireError>);
 
     // Runs in the browser only, once, after hydration.
     Effect::new(move |_| {
         in_browser.set(true);
         chat.now_ms.set(now());
+        chat.announcer.load();
         if let Ok(tick) = set_interval_with_handle(
-            move || chat.now_ms.set(now()),
+            move || {
+                chat.now_ms.set(now());
+                chat.announcer.tick();
+            },
             std::time::Duration::from_millis(500),
         ) {
             on_cleanup(move || tick.clear());
@@ -172,41 +185,81 @@ pub fn ChatPanel(
         }
     };
 
-    let conn_label = move || match chat.conn.get() {
-        Conn::Connecting => "connecting…",
-        Conn::Connected => "connected",
-        Conn::Reconnecting => "reconnecting…",
-    };
     let conn_state = move || match chat.conn.get() {
         Conn::Connecting => "connecting",
         Conn::Connected => "connected",
         Conn::Reconnecting => "reconnecting",
     };
-    let login_href = format!("/login?next=/live/{live_id}");
+    let popout_href = format!("/live/{live_id}/chat");
+    let login_href = match surface {
+        Surface::Page => format!("/login?next=/live/{live_id}"),
+        _ => format!("/login?next={popout_href}"),
+    };
+    let overlay = surface == Surface::Overlay;
+    // An overlay is read-only, whoever opens it.
+    let viewer = viewer.filter(|_| !overlay);
+    let hydrated = in_browser;
+    // Near the limit the counter is read out, once per threshold crossed.
+    let left =
+        move || MessageContent::MAX_CHARS as i64 - draft.with(|d| d.trim().chars().count()) as i64;
+    let left_said = Memo::new(move |_| {
+        let l = left();
+        [50, 20, 10, 0]
+            .into_iter()
+            .find(|t| l <= *t)
+            .map(|t| if l < 0 { -1 } else { t })
+    });
+    // Said when a threshold is crossed, not on every key.
+    let limit_text = move || {
+        left_said.get().map(|bucket| {
+            let count = draft.with_untracked(|d| {
+                MessageContent::MAX_CHARS as i64 - d.trim().chars().count() as i64
+            });
+            if bucket < 0 {
+                t_string!(i18n, err_too_long, max = MessageContent::MAX_CHARS).to_string()
+            } else {
+                t_string!(i18n, chars_left, count).to_string()
+            }
+        })
+    };
 
     view! {
-        <aside class="chat" data-testid="chat">
+        <aside class="chat" class:overlay=overlay class:alone=surface != Surface::Page
+            data-testid="chat" data-surface=format!("{surface:?}").to_lowercase() aria-labelledby="chat-title">
             <header class="chat-head">
-                <h2>"Chat"</h2>
+                <h2 id="chat-title">{tr(i18n, |l| td_string!(l, chat))}</h2>
                 <span class="viewers" data-testid="viewer-count">
-                    {move || format!("{} watching", chat.viewers.get())}
+                    {move || t_string!(i18n, watching, count = chat.viewers.get()).to_string()}
                 </span>
-                <span class="conn" data-testid="connection" data-state=conn_state>{conn_label}</span>
-                <Show when=move || chat.role.get().moderates()>
+                <span class="conn" data-testid="connection" data-state=conn_state>
+                    {move || match chat.conn.get() {
+                        Conn::Connecting => tr(i18n, |l| td_string!(l, conn_connecting)).into_any(),
+                        Conn::Connected => tr(i18n, |l| td_string!(l, conn_connected)).into_any(),
+                        Conn::Reconnecting => tr(i18n, |l| td_string!(l, conn_reconnecting)).into_any(),
+                    }}
+                </span>
+                {(surface == Surface::Page).then(|| view! {
+                    <a class="popout" href=popout_href.clone() target="_blank" data-testid="popout"
+                        on:click=move |ev| open_popout(ev, &format!("/live/{}/chat", chat.live_id.get_value()))>
+                        {tr(i18n, |l| td_string!(l, live_pop_out))}
+                    </a>
+                })}
+                <Show when=move || !overlay && chat.role.get().moderates()>
                     <button
                         type="button"
                         class="link"
                         data-testid="moderation-toggle"
+                        aria-expanded=move || show_moderation.get().to_string()
                         on:click=move |_| show_moderation.update(|v| *v = !*v)
                     >
-                        "Moderation"
+                        {tr(i18n, |l| td_string!(l, moderation))}
                     </button>
                 </Show>
             </header>
             {move || (show_moderation.get() && chat.role.get().moderates()).then(|| view! { <ModerationPanel chat/> })}
             {move || chat.card.get().map(|card| view! { <UserCardView chat card/> })}
             {move || chat.current_pin().map(|p| view! {
-                <section class="pinned" data-testid="pinned" aria-label="Pinned message">
+                <section class="pinned" data-testid="pinned" aria-label=tr(i18n, |l| td_string!(l, pinned))>
                     <span class="pin-mark" aria-hidden="true">"📌"</span>
                     <span class="nick">{p.nickname}</span>": "
                     <span class="text"><Fragments fragments=if p.fragments.is_empty() {
@@ -214,17 +267,27 @@ pub fn ChatPanel(
                     } else {
                         p.fragments
                     } me=None/></span>
-                    <span class="pinned-by">" · pinned by "{p.pinned_by}</span>
+                    <span class="pinned-by">" · "{
+                        let name = p.pinned_by.clone();
+                        move || t_string!(i18n, pinned_by, name = name.clone()).to_string()
+                    }</span>
                     <Show when=move || chat.role.get().moderates()>
-                        <button type="button" class="link" data-testid="unpin" on:click=move |_| chat.unpin()>"Unpin"</button>
+                        <button type="button" class="link" data-testid="unpin" on:click=move |_| chat.unpin()>{tr(i18n, |l| td_string!(l, unpin))}</button>
                     </Show>
                 </section>
             })}
-            <ol class="messages" data-testid="messages" node_ref=chat.list on:scroll=move |_| chat.on_scroll()>
+            // The log is one tab stop; arrows move between messages inside it.
+            // Its own announcements are off: the announcer below says each new
+            // message once, as the viewer chose.
+            <div class="messages" data-testid="messages" role="log" aria-live="off" tabindex="0"
+                aria-label=tr(i18n, |l| td_string!(l, chat_messages))
+                node_ref=chat.list on:scroll=move |_| chat.on_scroll()
+                on:keydown=move |ev| navigation::on_key(ev, chat.list)>
+            <ol class="message-list">
                 <Show when=move || chat.log.with(|l| l.has_older)>
                     <li class="older">
                         <button type="button" class="link" on:click=move |_| chat.load_older()>
-                            {move || if chat.loading_older.get() { "Loading…" } else { "Load older messages" }}
+                            {move || if chat.loading_older.get() { tr(i18n, |l| td_string!(l, loading)).into_any() } else { tr(i18n, |l| td_string!(l, load_older)).into_any() }}
                         </button>
                     </li>
                 </Show>
@@ -239,11 +302,11 @@ pub fn ChatPanel(
                 >
                     {
                         let at = m.created_at.clone();
-                        let shown = Signal::derive(move || clock(&at, in_browser.get()));
-                        let (id, user_id, privileged) = (m.id.clone(), m.user_id.clone(), m.badge.is_some());
+                        let shown = Signal::derive(move || text::clock(&at, i18n.get_locale(), hydrated.get()));
+                        let (id, user_id, privileged, seq) = (m.id.clone(), m.user_id.clone(), m.badge.is_some(), m.seq);
                         view! {
                             <MessageLine chat m clock=shown can_reply>
-                                <MessageActions chat id user_id privileged/>
+                                <MessageActions chat id user_id privileged seq/>
                             </MessageLine>
                         }
                     }
@@ -259,19 +322,20 @@ pub fn ChatPanel(
                             Delivery::Pending => view! {
                                 <li class="msg pending" data-testid="pending">
                                     <span class="text">{o.content}</span>
-                                    <span class="status">" sending…"</span>
+                                    <span class="status">" "{tr(i18n, |l| td_string!(l, sending))}</span>
                                 </li>
                             }.into_any(),
-                            Delivery::Failed { reason, retryable } => {
+                            Delivery::Failed { error, retryable } => {
                                 let dismiss_id = client_id.clone();
+                                let reason = text::error_signal(i18n, error);
                                 view! {
                                     <li class="msg failed" data-testid="failed">
                                         <span class="text">{o.content}</span>
-                                        <span class="status" role="alert">{format!(" not sent: {reason}")}</span>
+                                        <span class="status" role="status">" "{move || t_string!(i18n, not_sent, reason = reason()).to_string()}</span>
                                         {retryable.then(|| view! {
-                                            <button type="button" class="link" on:click=move |_| chat.retry(&client_id)>"Retry"</button>
+                                            <button type="button" class="link" on:click=move |_| chat.retry(&client_id)>{tr(i18n, |l| td_string!(l, retry))}</button>
                                         })}
-                                        <button type="button" class="link" on:click=move |_| chat.log.update(|l| l.dismiss(&dismiss_id))>"Dismiss"</button>
+                                        <button type="button" class="link" on:click=move |_| chat.log.update(|l| l.dismiss(&dismiss_id))>{tr(i18n, |l| td_string!(l, dismiss))}</button>
                                     </li>
                                 }.into_any()
                             }
@@ -279,6 +343,7 @@ pub fn ChatPanel(
                     }
                 </For>
             </ol>
+            </div>
             <Show when=move || { chat.unseen.get() > 0 }>
                 <button
                     type="button"
@@ -290,19 +355,17 @@ pub fn ChatPanel(
                         chat.scroll_to_bottom();
                     }
                 >
-                    {move || {
-                        let n = chat.unseen.get();
-                        format!("{n} new message{} ↓", if n == 1 { "" } else { "s" })
-                    }}
+                    {move || text::new_messages(i18n.get_locale(), chat.unseen.get() as u64)}
                 </button>
             </Show>
+            {(!overlay).then(|| view! { <AnnouncerView announcer=chat.announcer/> })}
             {match viewer {
                 Some(_) => view! {
                     <form class="composer" on:submit=move |ev| { ev.prevent_default(); submit(); }>
                         {move || chat.replying.get().map(|r| view! {
                             <div class="replying" data-testid="replying">
-                                <span>"Replying to "<strong>"@"{r.nickname}</strong>": "<span class="excerpt">{r.excerpt}</span></span>
-                                <button type="button" class="link" aria-label="Cancel reply"
+                                <span>{tr(i18n, |l| td_string!(l, replying_to))}" "<strong>"@"{r.nickname}</strong>": "<span class="excerpt">{r.excerpt}</span></span>
+                                <button type="button" class="link" aria-label=tr(i18n, |l| td_string!(l, cancel_reply))
                                     on:click=move |_| chat.replying.set(None)>"✕"</button>
                             </div>
                         })}
@@ -310,12 +373,12 @@ pub fn ChatPanel(
                             node_ref=input
                             data-testid="chat-input"
                             rows="2"
-                            placeholder="Send a message"
-                            aria-label="Chat message"
+                            placeholder=tr(i18n, |l| td_string!(l, send_placeholder))
+                            aria-label=tr(i18n, |l| td_string!(l, message_label))
+                            aria-describedby="chat-limit"
                             prop:value=move || draft.get()
                             aria-autocomplete="list"
-                            aria-controls="mention-list"
-                            aria-expanded=move || (!offered.with(Vec::is_empty)).to_string()
+                            aria-controls=move || (!offered.with(Vec::is_empty)).then_some("mention-list")
                             aria-activedescendant=move || (!offered.with(Vec::is_empty)).then(|| format!("mention-{}", active.get()))
                             on:input=move |ev| {
                                 draft.set(event_target_value(&ev));
@@ -333,6 +396,11 @@ pub fn ChatPanel(
                                         _ => {}
                                     }
                                 }
+                                if ev.key() == "Escape" && chat.replying.get_untracked().is_some() {
+                                    ev.prevent_default();
+                                    chat.replying.set(None);
+                                    return;
+                                }
                                 if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
                                     ev.prevent_default();
                                     submit();
@@ -340,7 +408,8 @@ pub fn ChatPanel(
                             }
                         ></textarea>
                         <Show when=move || !offered.with(Vec::is_empty)>
-                            <ul class="mention-list" id="mention-list" role="listbox" aria-label="Mention someone" data-testid="mention-list">
+                            <ul class="mention-list" id="mention-list" role="listbox"
+                                aria-label=tr(i18n, |l| td_string!(l, mention_someone)) data-testid="mention-list">
                                 {move || offered.get().into_iter().enumerate().map(|(i, name)| view! {
                                     <li role="option" id=format!("mention-{i}") aria-selected=move || (active.get() == i).to_string()
                                         class:active=move || active.get() == i
@@ -355,29 +424,51 @@ pub fn ChatPanel(
                             <span
                                 class="counter"
                                 data-testid="char-counter"
-                                class:over=move || draft.with(|d| d.trim().chars().count() > MessageContent::MAX_CHARS)
+                                aria-hidden="true"
+                                class:over=move || left() < 0
                             >
                                 {move || format!("{}/{}", draft.with(|d| d.trim().chars().count()), MessageContent::MAX_CHARS)}
                             </span>
-                            <button type="submit" data-testid="send">"Chat"</button>
+                            <span id="chat-limit" class="visually-hidden" aria-live="polite" data-testid="chars-left">
+                                {limit_text}
+                            </span>
+                            <button type="submit" data-testid="send">{tr(i18n, |l| td_string!(l, send))}</button>
                         </div>
-                        {move || input_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-                        {move || chat.notice.get().map(|e| view! { <p class="error" role="alert" data-testid="notice">{e}</p> })}
+                        <div role="status" class="status-line">
+                            {move || input_error.get().map(|e| {
+                                let said = text::error_signal(i18n, e);
+                                view! { <p class="error" data-testid="input-error">{said}</p> }
+                            })}
+                            {move || chat.notice.get().map(|e| {
+                                let said = text::error_signal(i18n, e);
+                                view! { <p class="error" data-testid="notice">{said}</p> }
+                            })}
+                        </div>
                         {move || {
                             let slow = chat.settings.with(|s| s.slow_mode_secs);
                             let left = chat.cooldown_left();
                             (slow > 0 || left > 0).then(|| view! {
                                 <p class="mode" data-testid="slow-mode">
-                                    {if slow > 0 { format!("Slow mode: one message every {slow} s") } else { String::new() }}
-                                    {(left > 0).then(|| format!(" · wait {left} s"))}
+                                    {(slow > 0).then(|| t_string!(i18n, slow_mode_on, secs = slow).to_string())}
+                                    {(left > 0).then(|| format!(" · {}", t_string!(i18n, wait_secs, secs = left)))}
                                 </p>
                             })
                         }}
                     </form>
                 }.into_any(),
+                None if overlay => ().into_any(),
+                None if surface == Surface::Embed => view! {
+                    <p class="guest" data-testid="login-to-chat">
+                        <span class="read-only">{tr(i18n, |l| td_string!(l, read_only))}" · "</span>
+                        <a href=login_href target="_blank" data-testid="popout-login"
+                            on:click=move |ev| open_popout(ev, &format!("/login?next=/live/{}/chat", chat.live_id.get_value()))>
+                            {tr(i18n, |l| td_string!(l, open_popout_to_chat))}
+                        </a>
+                    </p>
+                }.into_any(),
                 None => view! {
                     <p class="guest" data-testid="login-to-chat">
-                        <a href=login_href>"Log in to chat"</a>
+                        <a href=login_href>{tr(i18n, |l| td_string!(l, log_in_to_chat))}</a>
                     </p>
                 }.into_any(),
             }}
@@ -389,7 +480,15 @@ pub fn ChatPanel(
 /// Delete (own messages, or any for moderators), timeout and ban (moderators, on
 /// messages of users without a role badge).
 #[component]
-fn MessageActions(chat: Chat, id: String, user_id: String, privileged: bool) -> impl IntoView {
+fn MessageActions(
+    chat: Chat,
+    id: String,
+    user_id: String,
+    privileged: bool,
+    seq: u64,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let tab = chat.tab_stop(seq);
     let own = chat
         .me
         .with_value(|me| me.as_deref() == Some(user_id.as_str()));
@@ -402,10 +501,10 @@ fn MessageActions(chat: Chat, id: String, user_id: String, privileged: bool) -> 
             let (ban_user, timeout_user) = (user_id.clone(), user_id);
             view! {
                 <span class="actions">
-                    <button type="button" class="link" title="Delete message" data-testid="delete-message"
-                        on:click=move |_| chat.delete(id.clone())>"delete"</button>
+                    <button type="button" class="link" tabindex=tab title=tr(i18n, |l| td_string!(l, delete_message)) data-testid="delete-message"
+                        on:click=move |_| chat.delete(id.clone())>{tr(i18n, |l| td_string!(l, delete))}</button>
                     {moderates.then(|| view! {
-                        <select class="pin" data-testid="pin-select" aria-label="Pin message"
+                        <select class="pin" tabindex=tab data-testid="pin-select" aria-label=tr(i18n, |l| td_string!(l, pin_message))
                             on:change=move |ev| {
                                 match event_target_value(&ev).as_str() {
                                     "" => {}
@@ -415,35 +514,50 @@ fn MessageActions(chat: Chat, id: String, user_id: String, privileged: bool) -> 
                                     },
                                 }
                             }>
-                            <option value="" selected>"pin…"</option>
-                            <option value="30">"30 s"</option>
-                            <option value="120">"2 min"</option>
-                            <option value="600">"10 min"</option>
-                            <option value="1800">"30 min"</option>
-                            <option value="forever">"until unpinned"</option>
+                            <option value="" selected>{tr(i18n, |l| td_string!(l, pin_choose))}</option>
+                            <option value="30">{tr(i18n, |l| td_string!(l, secs_30))}</option>
+                            <option value="120">{tr(i18n, |l| td_string!(l, mins_2))}</option>
+                            <option value="600">{tr(i18n, |l| td_string!(l, mins_10))}</option>
+                            <option value="1800">{tr(i18n, |l| td_string!(l, mins_30))}</option>
+                            <option value="forever">{tr(i18n, |l| td_string!(l, until_unpinned))}</option>
                         </select>
                     })}
                     {restrictable.then(|| view! {
-                        <select class="timeout" data-testid="timeout-select" aria-label="Time out"
+                        <select class="timeout" tabindex=tab data-testid="timeout-select" aria-label=tr(i18n, |l| td_string!(l, time_out))
                             on:change=move |ev| {
                                 if let Ok(secs) = event_target_value(&ev).parse::<u64>() {
                                     chat.restrict(timeout_user.clone(), Some(secs));
                                 }
                             }>
-                            <option value="" selected>"timeout…"</option>
-                            <option value="60">"1 min"</option>
-                            <option value="600">"10 min"</option>
-                            <option value="3600">"1 hour"</option>
-                            <option value="86400">"24 hours"</option>
+                            <option value="" selected>{tr(i18n, |l| td_string!(l, timeout_choose))}</option>
+                            <option value="60">{tr(i18n, |l| td_string!(l, mins_1))}</option>
+                            <option value="600">{tr(i18n, |l| td_string!(l, mins_10))}</option>
+                            <option value="3600">{tr(i18n, |l| td_string!(l, hour_1))}</option>
+                            <option value="86400">{tr(i18n, |l| td_string!(l, hours_24))}</option>
                         </select>
-                        <button type="button" class="link danger" data-testid="ban-user"
-                            on:click=move |_| chat.restrict(ban_user.clone(), None)>"ban"</button>
+                        <button type="button" class="link danger" tabindex=tab data-testid="ban-user"
+                            on:click=move |_| chat.restrict(ban_user.clone(), None)>{tr(i18n, |l| td_string!(l, ban))}</button>
                     })}
                 </span>
             }
         })
     }
 }
+
+/// Opens the chat in a small window of its own (a new tab where windows are
+/// not allowed, as the link's `target` says).
+#[cfg(feature = "hydrate")]
+fn open_popout(ev: leptos::ev::MouseEvent, href: &str) {
+    let Some(w) = web_sys::window() else { return };
+    if let Ok(Some(_)) =
+        w.open_with_url_and_target_and_features(href, "_blank", "popup,width=420,height=720")
+    {
+        ev.prevent_default();
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn open_popout(_: leptos::ev::MouseEvent, _: &str) {}
 
 /// Where the caret is in the message box (a byte offset into its text).
 #[cfg(feature = "hydrate")]

@@ -155,6 +155,20 @@ pub struct ChatPage {
     pub last_seq: u64,
 }
 
+/// A live's messages by time, for replaying its chat with the recording:
+/// those sent at least `fromMs` after it started, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplayPage {
+    pub messages: Vec<ChatMessage>,
+    pub has_more: bool,
+}
+
+impl ReplayPage {
+    pub const DEFAULT_LIMIT: u32 = 100;
+    pub const MAX_LIMIT: u32 = 200;
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ViewerCount {
@@ -214,6 +228,32 @@ pub struct WireError {
     /// For `forbidden` by a timeout: when it ends (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<String>,
+    /// Which rule refused it, when the code alone does not say: clients word
+    /// the error in the viewer's language from `code` and `reason`, not from
+    /// `message` (English, for logs and API users).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<ErrorReason>,
+    /// For `account_too_new`: the room's minimum account age in minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<u32>,
+}
+
+/// A finer, stable cause under an [`ErrorCode`]. Reasons this build does not
+/// know read as `other` (the code still says what kind of refusal it is).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorReason {
+    Banned,
+    TimedOut,
+    LinksModeratorsOnly,
+    LinksNone,
+    AccountTooNew,
+    TooLong,
+    Empty,
+    /// The message asked for (to jump to, reply to) is gone.
+    MessageGone,
+    #[serde(other)]
+    Other,
 }
 
 impl WireError {
@@ -223,7 +263,14 @@ impl WireError {
             message: message.into(),
             retry_after_ms: None,
             until: None,
+            reason: None,
+            minutes: None,
         }
+    }
+
+    pub fn because(mut self, reason: ErrorReason) -> Self {
+        self.reason = Some(reason);
+        self
     }
 
     pub fn retry_after(mut self, ms: u64) -> Self {
@@ -315,7 +362,11 @@ pub struct LiveSummary {
     pub streamer_id: String,
     pub streamer_nickname: String,
     pub status: LiveStatus,
+    /// When it went live (RFC 3339).
     pub created_at: String,
+    /// When it ended (RFC 3339); absent while live.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_url: Option<String>,
     #[serde(default)]

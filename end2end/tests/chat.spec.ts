@@ -71,7 +71,7 @@ test('the counter tracks length and over-long messages are refused in place', as
   await input.fill('y'.repeat(501));
   await expect(page.getByTestId('char-counter')).toHaveText('501/500');
   await input.press('Enter');
-  await expect(page.getByRole('alert')).toContainText('at most 500');
+  await expect(page.getByTestId('input-error')).toContainText('at most 500');
   await expect(page.locator('.msg[data-seq]')).toHaveCount(0);
 });
 
@@ -160,6 +160,6 @@ test('length counts characters as the server does: Korean, emoji, combining mark
   await input.fill('👍'.repeat(501));
   await expect(page.getByTestId('char-counter')).toHaveText('501/500');
   await input.press('Enter');
-  await expect(page.getByRole('alert')).toContainText('at most 500');
+  await expect(page.getByTestId('input-error')).toContainText('at most 500');
   await expect(page.locator('.msg[data-seq]')).toHaveCount(1);
 });

@@ -173,7 +173,7 @@ test('ignoring a user hides their messages, and the choice is kept in the accoun
   await me.locator('.msg[data-seq]').first().getByTestId('nick').click();
   const card = me.getByTestId('user-card');
   await expect(card).toContainText('noisy');
-  await expect(card.getByTestId('card-count')).toHaveText('1 messages in this chat');
+  await expect(card.getByTestId('card-count')).toHaveText('1 message in this chat');
   await card.getByTestId('ignore-toggle').click();
   await expect(card.getByTestId('ignore-toggle')).toHaveText('Stop ignoring');
   await expect(me.locator('.msg[data-seq] .text')).toHaveText(['hello']);

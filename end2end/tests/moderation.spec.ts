@@ -67,7 +67,7 @@ test('a banned user is told why they cannot send, and can still read', async ({ 
 
   await viewer.page.getByTestId('chat-input').fill('why?');
   await viewer.page.getByTestId('chat-input').press('Enter');
-  await expect(viewer.page.getByTestId('failed')).toContainText('you are banned from this chat');
+  await expect(viewer.page.getByTestId('failed')).toContainText('You are banned from this chat');
 
   await open(streamer.page, server, live);
   await streamer.page.getByTestId('chat-input').fill('rules are rules');
@@ -96,5 +96,5 @@ test('slow mode set from the panel shows a countdown to viewers', async ({ serve
   await expect(viewer.page.getByTestId('slow-mode')).toContainText(/wait (2\d|30) s/);
   await viewer.page.getByTestId('chat-input').fill('second');
   await viewer.page.getByTestId('chat-input').press('Enter');
-  await expect(viewer.page.getByTestId('failed')).toContainText('slow mode is on');
+  await expect(viewer.page.getByTestId('failed')).toContainText('Slow mode is on');
 });

@@ -20,6 +20,9 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// `frame-ancestors` sources for the app's pages (`'none'` by default).
     pub frame_ancestors: String,
+    /// CSP `frame-ancestors` for `/embed/...` pages: the sites that may show the
+    /// chat in an iframe (`EMBED_ORIGINS`; none by default).
+    pub embed_ancestors: String,
     /// Largest socket.io packet accepted, in bytes; larger ones close that socket.
     pub max_packet_bytes: u64,
     /// Packets queued per socket before it counts as a slow consumer and is dropped.
@@ -181,24 +184,8 @@ impl Config {
                 "http://localhost:3000".into(),
             ],
         };
-        // Keywords may come unquoted (shells and env files strip quotes).
-        let frame_ancestors = get("FRAME_ANCESTORS")
-            .map(|s| {
-                s.split_whitespace()
-                    .map(|t| match t {
-                        "none" | "self" => format!("'{t}'"),
-                        other => other.to_owned(),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "'none'".into());
-        if frame_ancestors.contains([';', ',', '\r', '\n']) {
-            return Err(ConfigError(
-                "FRAME_ANCESTORS is a space-separated list of CSP sources".into(),
-            ));
-        }
+        let frame_ancestors = csp_sources("FRAME_ANCESTORS", get("FRAME_ANCESTORS"))?;
+        let embed_ancestors = embed_origins(get("EMBED_ORIGINS"))?;
         let trusted_proxy_hops = match get("TRUST_PROXY").as_deref().map(str::trim) {
             None | Some("0" | "false" | "no") => 0,
             Some("true" | "yes") => 1,
@@ -228,6 +215,7 @@ impl Config {
             cookie_secure: parse_bool(&get, "COOKIE_SECURE", prod)?,
             allowed_origins,
             frame_ancestors,
+            embed_ancestors,
             max_packet_bytes: parse_num(&get, "MAX_PACKET_BYTES", 16 * 1024)?,
             socket_buffer_packets: parse_num(&get, "SOCKET_BUFFER_PACKETS", 256)? as usize,
             ws_read_buffer_bytes: parse_num(&get, "WS_READ_BUFFER_BYTES", 1024)?.clamp(256, 1 << 20)
@@ -367,6 +355,54 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> 
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
     opts.open(path)?.write_all(contents.as_bytes())
 }
+/// A space-separated list of CSP sources; keywords may come unquoted (shells
+/// and env files strip quotes). Empty or unset: `'none'`.
+fn csp_sources(name: &str, raw: Option<String>) -> Result<String, ConfigError> {
+    let sources = raw
+        .map(|s| {
+            s.split_whitespace()
+                .map(|t| match t {
+                    "none" | "self" => format!("'{t}'"),
+                    other => other.to_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "'none'".into());
+    if sources.contains([';', ',', '\r', '\n']) {
+        return Err(ConfigError(format!(
+            "{name} is a space-separated list of CSP sources"
+        )));
+    }
+    Ok(sources)
+}
+
+/// `EMBED_ORIGINS`: the origins (`https://host[:port]`) whose pages may frame
+/// `/embed/...`; nothing else is accepted, so a typo cannot open it to all.
+fn embed_origins(raw: Option<String>) -> Result<String, ConfigError> {
+    let sources = csp_sources("EMBED_ORIGINS", raw)?;
+    if sources == "'none'" {
+        return Ok(sources);
+    }
+    for origin in sources.split(' ') {
+        let ok = url::Url::parse(origin).is_ok_and(|u| {
+            matches!(u.scheme(), "http" | "https")
+                && u.host_str().is_some()
+                && u.path() == "/"
+                && !origin.ends_with('/')
+                && u.query().is_none()
+                && u.username().is_empty()
+        });
+        if !ok {
+            return Err(ConfigError(format!(
+                "EMBED_ORIGINS holds origins like https://example.com, not {origin:?}"
+            )));
+        }
+    }
+    Ok(sources)
+}
+
 fn parse_num(
     get: &impl Fn(&str) -> Option<String>,
     key: &str,
@@ -542,5 +578,26 @@ mod tests {
         assert!(cfg(&[("FRAME_ANCESTORS", "'self'; script-src *")]).is_err());
         let quoted = cfg(&[("FRAME_ANCESTORS", "self https://a.example")]).unwrap();
         assert_eq!(quoted.frame_ancestors, "'self' https://a.example");
+    }
+
+    #[test]
+    fn embed_origins_are_origins_only() {
+        assert_eq!(cfg(&[]).unwrap().embed_ancestors, "'none'");
+        let two = cfg(&[("EMBED_ORIGINS", "https://a.example http://127.0.0.1:8080")]).unwrap();
+        assert_eq!(
+            two.embed_ancestors,
+            "https://a.example http://127.0.0.1:8080"
+        );
+        for bad in [
+            "*",
+            "self",
+            "https://a.example/path",
+            "a.example",
+            "https://a.example/",
+            "javascript:x",
+            "https://a.example;",
+        ] {
+            assert!(cfg(&[("EMBED_ORIGINS", bad)]).is_err(), "{bad}");
+        }
     }
 }

@@ -86,9 +86,10 @@ impl From<RoomError> for ApiError {
             RoomError::Unauthorized => StatusCode::UNAUTHORIZED,
             RoomError::Invalid(_) => StatusCode::BAD_REQUEST,
             RoomError::NotFound => StatusCode::NOT_FOUND,
-            RoomError::Forbidden(_) | RoomError::Banned { .. } | RoomError::Blocked => {
-                StatusCode::FORBIDDEN
-            }
+            RoomError::Forbidden(_)
+            | RoomError::Refused { .. }
+            | RoomError::Banned { .. }
+            | RoomError::Blocked => StatusCode::FORBIDDEN,
             RoomError::SlowMode(_) | RoomError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             RoomError::Store(_) | RoomError::Busy(..) => StatusCode::SERVICE_UNAVAILABLE,
         };

@@ -31,8 +31,9 @@ pub fn content_security_policy(nonce: Option<&str>, frame_ancestors: &str, mode:
 }
 
 /// Called in each page render's reactive context: sets the page's policy with
-/// its nonce.
-pub fn provide_page_policy(frame_ancestors: &str, mode: Mode) {
+/// its nonce. Embeddable pages (`/embed/...`) may be framed by `embed_ancestors`,
+/// every other page by `frame_ancestors` only.
+pub fn provide_page_policy(frame_ancestors: &str, embed_ancestors: &str, mode: Mode) {
     use leptos::prelude::use_context;
     let (Some(nonce), Some(response)) = (
         leptos::nonce::use_nonce(),
@@ -40,7 +41,14 @@ pub fn provide_page_policy(frame_ancestors: &str, mode: Mode) {
     ) else {
         return;
     };
-    let policy = content_security_policy(Some(&nonce), frame_ancestors, mode);
+    let embeddable = use_context::<axum::http::request::Parts>()
+        .is_some_and(|p| p.uri.path().starts_with("/embed/"));
+    let ancestors = if embeddable {
+        embed_ancestors
+    } else {
+        frame_ancestors
+    };
+    let policy = content_security_policy(Some(&nonce), ancestors, mode);
     if let Ok(value) = HeaderValue::from_str(&policy) {
         response.insert_header(header::CONTENT_SECURITY_POLICY, value);
     }

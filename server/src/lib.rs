@@ -17,6 +17,7 @@ pub mod moderation;
 pub mod pages;
 pub mod people;
 pub mod presence;
+pub mod replay;
 pub mod room;
 pub mod room_engine;
 pub mod routes;
@@ -172,10 +173,14 @@ pub async fn build(
     let backend = Pages::backend(state.clone());
     let routes = generate_route_list(App);
     let page_context = {
-        let (frame_ancestors, mode) = (state.config.frame_ancestors.clone(), state.config.mode);
+        let (frame_ancestors, embed_ancestors, mode) = (
+            state.config.frame_ancestors.clone(),
+            state.config.embed_ancestors.clone(),
+            state.config.mode,
+        );
         move || {
             provide_context(backend.clone());
-            headers::provide_page_policy(&frame_ancestors, mode);
+            headers::provide_page_policy(&frame_ancestors, &embed_ancestors, mode);
         }
     };
 

@@ -14,7 +14,7 @@ use app::protocol::{
         RoomRole, SetModerator, TimeoutUser, UnbanUser, UpdateRoomSettings,
     },
     rich::{MessageUnpinned, PinMessage},
-    LiveId, MessageContent, Nickname,
+    ErrorReason, LiveId, MessageContent, Nickname,
 };
 use bson::{oid::ObjectId, DateTime};
 
@@ -179,10 +179,18 @@ impl Moderation {
         }
         let links = live.settings.links;
         if has_links && !links.allows(role) {
-            return Err(forbidden(match links {
-                LinkPolicy::Moderators => "only moderators may post links in this chat",
-                _ => "links are not allowed in this chat",
-            }));
+            let (reason, message) = match links {
+                LinkPolicy::Moderators => (
+                    ErrorReason::LinksModeratorsOnly,
+                    "only moderators may post links in this chat",
+                ),
+                _ => (ErrorReason::LinksNone, "links are not allowed in this chat"),
+            };
+            return Err(RoomError::Refused {
+                reason,
+                message: message.into(),
+                minutes: None,
+            });
         }
         if role.moderates() {
             return Ok(Passed { role, slow: None });
@@ -194,10 +202,14 @@ impl Moderation {
                 .created_at_ms
                 .is_some_and(|at| now_ms - at >= s.min_account_age_mins * 60_000);
             if !old_enough {
-                return Err(forbidden(&format!(
-                    "this chat is for accounts older than {} minutes",
-                    s.min_account_age_mins
-                )));
+                return Err(RoomError::Refused {
+                    reason: ErrorReason::AccountTooNew,
+                    message: format!(
+                        "this chat is for accounts older than {} minutes",
+                        s.min_account_age_mins
+                    ),
+                    minutes: u32::try_from(s.min_account_age_mins).ok(),
+                });
             }
         }
         if terms::find_blocked(content.as_str(), &s.blocked_terms).is_some() {

@@ -7,7 +7,7 @@ use app::{
         ssr::{BoxFuture, PageBackend},
         LivePageData,
     },
-    protocol::{LiveSummary, Viewer, WireError},
+    protocol::{LiveSummary, ReplayPage, Viewer, WireError},
 };
 
 use crate::{
@@ -60,6 +60,20 @@ impl PageBackend for Pages {
                 role: role_of(live, who.as_ref()),
                 settings: public_settings(id, live),
             }))
+        })
+    }
+
+    fn replay(
+        &self,
+        id: String,
+        from_ms: u64,
+        after_seq: Option<u64>,
+    ) -> BoxFuture<Result<ReplayPage, WireError>> {
+        let state = self.0.clone();
+        Box::pin(async move {
+            crate::replay::page(&state.chat, &id, from_ms, after_seq, None)
+                .await
+                .map_err(|e| crate::error::ApiError::from(e).error)
         })
     }
 

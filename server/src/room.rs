@@ -9,7 +9,7 @@ pub mod rules;
 
 use std::time::Duration;
 
-use app::protocol::{ErrorCode, LiveId, WireError};
+use app::protocol::{ErrorCode, ErrorReason, LiveId, WireError};
 use bson::DateTime;
 
 use crate::store::{lives::LiveDoc, StoreError, Stores};
@@ -24,6 +24,13 @@ pub enum RoomError {
     NotFound,
     #[error("{0}")]
     Forbidden(String),
+    /// Forbidden by one of the room's rules, which the client words itself.
+    #[error("{message}")]
+    Refused {
+        reason: ErrorReason,
+        message: String,
+        minutes: Option<u32>,
+    },
     #[error("you are banned from this chat")]
     Banned { until: Option<DateTime> },
     #[error("slow mode is on")]
@@ -61,8 +68,16 @@ impl RoomError {
             RoomError::Invalid(m) => WireError::new(ErrorCode::Invalid, m.clone()),
             RoomError::NotFound => WireError::new(ErrorCode::NotFound, self.to_string()),
             RoomError::Forbidden(m) => WireError::new(ErrorCode::Forbidden, m.clone()),
+            RoomError::Refused {
+                reason,
+                message,
+                minutes,
+            } => WireError {
+                minutes: *minutes,
+                ..WireError::new(ErrorCode::Forbidden, message.clone()).because(*reason)
+            },
             RoomError::Banned { until: None } => {
-                WireError::new(ErrorCode::Forbidden, self.to_string())
+                WireError::new(ErrorCode::Forbidden, self.to_string()).because(ErrorReason::Banned)
             }
             RoomError::Banned { until: Some(t) } => {
                 let at = crate::store::rfc3339(*t);
@@ -71,6 +86,7 @@ impl RoomError {
                     format!("you are timed out until {} UTC", &at[11..19]),
                 )
                 .until(at)
+                .because(ErrorReason::TimedOut)
             }
             RoomError::SlowMode(wait) => WireError::new(
                 ErrorCode::SlowMode,

@@ -3,12 +3,16 @@
 //! fragments from the server are rendered; no text is ever parsed or treated
 //! as HTML here.
 
+use crate::text::tr;
 use leptos::prelude::*;
 
 use super::state::Chat;
-use crate::protocol::{
-    rich::{Fragment, ReplyTo},
-    ChatMessage,
+use crate::{
+    i18n::{t_string, td_string, use_i18n},
+    protocol::{
+        rich::{Fragment, ReplyTo},
+        ChatMessage,
+    },
 };
 
 /// What every link in a message carries: a new tab, no opener, no referrer, and
@@ -42,20 +46,36 @@ pub fn Fragments(fragments: Vec<Fragment>, me: Option<String>) -> impl IntoView 
 
 /// The snapshot of the message a reply answers; activating it jumps there.
 #[component]
-pub fn ReplyRef(chat: Chat, reply: ReplyTo) -> impl IntoView {
+pub fn ReplyRef(
+    chat: Chat,
+    reply: ReplyTo,
+    tab: impl Fn() -> &'static str + Send + Sync + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
     let (id, seq) = (reply.id.clone(), reply.seq);
-    let label = if reply.deleted {
-        "Reply to a deleted message".to_owned()
-    } else {
-        format!("Reply to {}: {}", reply.nickname, reply.excerpt)
+    let label = {
+        let reply = reply.clone();
+        move || {
+            if reply.deleted {
+                t_string!(i18n, reply_to_deleted).to_owned()
+            } else {
+                t_string!(
+                    i18n,
+                    reply_ref,
+                    name = reply.nickname.clone(),
+                    excerpt = reply.excerpt.clone()
+                )
+                .to_string()
+            }
+        }
     };
     view! {
         <button type="button" class="reply-ref" data-testid="reply-ref" data-parent-id=reply.id.clone()
-            aria-label=label disabled=reply.deleted
+            aria-label=label disabled=reply.deleted tabindex=tab
             on:click=move |_| chat.jump_to(id.clone(), seq)>
             <span aria-hidden="true">"↪ "</span>
             {if reply.deleted {
-                view! { <em>"deleted message"</em> }.into_any()
+                view! { <em>{tr(i18n, |l| td_string!(l, deleted_message))}</em> }.into_any()
             } else {
                 view! { <span class="reply-nick">"@"{reply.nickname}</span> " " <span class="excerpt">{reply.excerpt}</span> }.into_any()
             }}
@@ -72,6 +92,9 @@ pub fn MessageLine(
     can_reply: bool,
     children: Children,
 ) -> impl IntoView {
+    let i18n = use_i18n();
+    let seq = m.seq;
+    let tab = chat.tab_stop(seq);
     let me = chat.me.get_value();
     let mentioned = me.as_deref().is_some_and(|me| m.mentions_user(me));
     let fragments = m.pieces().into_owned();
@@ -80,36 +103,40 @@ pub fn MessageLine(
     let flashed = move || chat.flashed.with(|f| f.as_deref() == Some(id.as_str()));
     let action = m.action;
     let for_reply = m.clone();
+    let reply_name = m.nickname.clone();
     let first_id = m.id.clone();
     let first_time = move || chat.first_timers.with(|f| f.contains(&first_id));
     view! {
         <li class="msg" class:action=action class:mentioned=mentioned class:flash=flashed
-            data-seq=m.seq data-id=m.id.clone() data-user-id=m.user_id.clone() tabindex="-1">
-            {reply.map(|r| view! { <ReplyRef chat reply=r/> })}
+            data-seq=m.seq data-id=m.id.clone() data-user-id=m.user_id.clone() tabindex="-1"
+            on:focusin=move |_| chat.current.set(Some(seq))>
+            {reply.map(|r| view! { <ReplyRef chat reply=r tab/> })}
             {mentioned.then(|| view! {
                 <span class="mention-mark" aria-hidden="true">"@"</span>
-                <span class="visually-hidden">"Mentions you: "</span>
+                <span class="visually-hidden">{tr(i18n, |l| td_string!(l, mentions_you))}" "</span>
             })}
             <time datetime=m.created_at.clone()>{clock}</time>
             <Show when=first_time>
-                " " <span class="first-time" data-testid="first-time" title="First message in this chat">"first message"</span>
+                " " <span class="first-time" data-testid="first-time"
+                    title=tr(i18n, |l| td_string!(l, first_message_title))>{tr(i18n, |l| td_string!(l, first_message))}</span>
             </Show>
             " "
             {m.badge.map(|b| view! { <span class=format!("role-badge {}", b.label())>{b.label()}</span> " " })}
             {
                 let user_id = m.user_id.clone();
+                let name = m.nickname.clone();
                 view! {
-                    <button type="button" class="nick" data-testid="nick"
-                        aria-label=format!("{}: show profile", m.nickname)
+                    <button type="button" class="nick" data-testid="nick" tabindex=tab
+                        aria-label=move || t_string!(i18n, show_profile, name = name.clone()).to_string()
                         on:click=move |_| chat.open_card(user_id.clone())>{m.nickname.clone()}</button>
                 }
             }
             {if action { " " } else { ": " }}
             <span class="text"><Fragments fragments me/></span>
             {can_reply.then(|| view! {
-                <button type="button" class="link reply" data-testid="reply-button"
-                    aria-label=format!("Reply to {}", m.nickname)
-                    on:click=move |_| chat.reply_to(&for_reply)>"reply"</button>
+                <button type="button" class="link reply" data-testid="reply-button" tabindex=tab
+                    aria-label=move || t_string!(i18n, reply_to, name = reply_name.clone()).to_string()
+                    on:click=move |_| chat.reply_to(&for_reply)>{tr(i18n, |l| td_string!(l, reply))}</button>
             })}
             {children()}
         </li>

@@ -2,6 +2,8 @@
 //! with the viewer's recent picks first; usable with the keyboard alone (arrows
 //! move, Enter picks, Esc closes and returns to the message box).
 
+use crate::i18n::{td_string, use_i18n};
+use crate::text::tr;
 use leptos::{ev::KeyboardEvent, html, prelude::*};
 
 use crate::protocol::rich::Emote;
@@ -195,10 +197,11 @@ pub(super) fn EmotePicker(
         move_focus(grid, search, step);
     };
 
+    let i18n = use_i18n();
     view! {
         <div class="picker-wrap">
             <button type="button" class="picker-toggle" data-testid="emote-picker-toggle"
-                aria-label="Emotes and emoji" aria-haspopup="dialog" aria-expanded=move || open.get().to_string()
+                aria-label=tr(i18n, |l| td_string!(l, picker_open)) aria-haspopup="dialog" aria-expanded=move || open.get().to_string()
                 on:click=move |_| {
                     if open.get_untracked() {
                         close();
@@ -211,10 +214,10 @@ pub(super) fn EmotePicker(
                     }
                 }>"😀"</button>
             <Show when=move || open.get()>
-                <div class="picker" role="dialog" aria-label="Emote picker" data-testid="emote-picker"
+                <div class="picker" role="dialog" aria-label=tr(i18n, |l| td_string!(l, picker)) data-testid="emote-picker"
                     on:keydown=on_grid_key>
-                    <input type="search" node_ref=search data-testid="emote-search" placeholder="Search emotes"
-                        aria-label="Search emotes"
+                    <input type="search" node_ref=search data-testid="emote-search" placeholder=tr(i18n, |l| td_string!(l, picker_search))
+                        aria-label=tr(i18n, |l| td_string!(l, picker_search))
                         prop:value=move || query.get()
                         on:input=move |ev| query.set(event_target_value(&ev))
                         on:keydown=move |ev: KeyboardEvent| {
@@ -224,7 +227,7 @@ pub(super) fn EmotePicker(
                                 if let Some((p, _)) = items().into_iter().next() { pick(p); }
                             }
                         }/>
-                    <div class="picker-grid" node_ref=grid role="group" aria-label="Emotes">
+                    <div class="picker-grid" node_ref=grid role="group" aria-label=tr(i18n, |l| td_string!(l, picker_emotes))>
                         {move || items().into_iter().map(|(p, label)| {
                             let shown = match &p {
                                 Pick::Emoji(e) => e.clone().into_any(),

@@ -4,6 +4,7 @@
 use leptos::{html, prelude::*};
 use serde_json::Value;
 
+use super::announcer::Announcer;
 use crate::{
     chat_log::{ChatLog, Delivery, Outgoing},
     protocol::{
@@ -19,8 +20,8 @@ use crate::{
             events as rich_events, Emote, MessagePinned, MessageUnpinned, Pin, PinMessage, ReplyTo,
             RoomEmotes,
         },
-        Ack, ChatMessage, ChatPage, EnterRoom, ErrorCode, GetChat, MessageContent, MessageStored,
-        NewMessage, RoomEntered, ViewerCount, WireError,
+        Ack, ChatMessage, ChatPage, EnterRoom, ErrorCode, ErrorReason, GetChat, MessageContent,
+        MessageStored, NewMessage, RoomEntered, ViewerCount, WireError,
     },
     socket_client::{SocketClient, SocketEvent},
 };
@@ -48,7 +49,7 @@ pub(super) struct Chat {
     pub(super) unseen: RwSignal<usize>,
     pub(super) stuck_to_bottom: RwSignal<bool>,
     pub(super) loading_older: RwSignal<bool>,
-    pub(super) list: NodeRef<html::Ol>,
+    pub(super) list: NodeRef<html::Div>,
     pub(super) socket: SocketSlot,
     /// The viewer's user id, if logged in.
     pub(super) me: StoredValue<Option<String>>,
@@ -58,8 +59,13 @@ pub(super) struct Chat {
     pub(super) cooldown_until: RwSignal<f64>,
     /// A clock for countdowns, ticking in the browser.
     pub(super) now_ms: RwSignal<f64>,
+    /// What a screen reader is told of new messages.
+    pub(super) announcer: Announcer,
+    /// The message keyboard focus is in: only its buttons are tab stops, so
+    /// the list stays one stop however long it is.
+    pub(super) current: RwSignal<Option<u64>>,
     /// The last moderation action's error, shown above the input.
-    pub(super) notice: RwSignal<Option<String>>,
+    pub(super) notice: RwSignal<Option<WireError>>,
     /// The message the next send answers.
     pub(super) replying: RwSignal<Option<ReplyTo>>,
     /// A message to scroll to once older history holding it is loaded.
@@ -103,6 +109,17 @@ fn parse_ack<T: serde::de::DeserializeOwned>(r: Result<Value, WireError>) -> Res
 }
 
 impl Chat {
+    /// A tab stop inside message `seq` only while focus is in that message.
+    pub(super) fn tab_stop(self, seq: u64) -> impl Fn() -> &'static str + Copy {
+        move || {
+            if self.current.get() == Some(seq) {
+                "0"
+            } else {
+                "-1"
+            }
+        }
+    }
+
     pub(super) fn emit<T: serde::de::DeserializeOwned + 'static>(
         self,
         event: &str,
@@ -265,9 +282,14 @@ impl Chat {
         let Some(first) = batch.first().map(|m| m.seq) else {
             return;
         };
-        let gap_after = self
+        let (gap_after, held) = self
             .log
-            .with_untracked(|l| l.has_gap_before(first).then(|| l.last_seq()));
+            .with_untracked(|l| (l.has_gap_before(first).then(|| l.last_seq()), l.last_seq()));
+        let fresh: Vec<_> = batch.iter().filter(|m| m.seq > held).cloned().collect();
+        self.me.with_value(|me| {
+            self.ignored
+                .with_untracked(|i| self.announcer.hear(&fresh, me.as_deref(), i))
+        });
         self.add(batch);
         if let Some(after) = gap_after {
             self.catch_up(after);
@@ -290,8 +312,18 @@ impl Chat {
         }
     }
 
-    pub(super) fn send(self, text: String) -> Result<(), String> {
-        let content = MessageContent::parse(&text).map_err(|e| e.0)?;
+    pub(super) fn send(self, text: String) -> Result<(), WireError> {
+        let content = MessageContent::parse(&text).map_err(|e| {
+            let trimmed = text.trim();
+            let error = WireError::new(ErrorCode::Invalid, e.0);
+            if trimmed.is_empty() {
+                error.because(ErrorReason::Empty)
+            } else if trimmed.chars().count() > MessageContent::MAX_CHARS {
+                error.because(ErrorReason::TooLong)
+            } else {
+                error
+            }
+        })?;
         let client_id = new_client_id();
         let reply_to = self.replying.get_untracked();
         self.replying.set(None);
@@ -400,8 +432,10 @@ impl Chat {
         } else {
             // Deleted meanwhile: nothing to show.
             self.jump_target.set(None);
-            self.notice
-                .set(Some("That message is no longer in the chat.".into()));
+            self.notice.set(Some(
+                WireError::new(ErrorCode::NotFound, "that message is no longer in the chat")
+                    .because(ErrorReason::MessageGone),
+            ));
         }
     }
 
@@ -442,8 +476,7 @@ impl Chat {
                         self.cooldown_until.set(now() + ms as f64);
                     }
                     let retryable = matches!(e.code, ErrorCode::Timeout | ErrorCode::Unavailable);
-                    self.log
-                        .update(|l| l.fail(&client_id, e.message, retryable));
+                    self.log.update(|l| l.fail(&client_id, e, retryable));
                 }
             },
         );
@@ -487,7 +520,7 @@ impl Chat {
                         self.open_card(user_id);
                     }
                 }
-                Err(e) => self.notice.set(Some(e.message)),
+                Err(e) => self.notice.set(Some(e)),
             },
         );
     }
@@ -514,7 +547,7 @@ impl Chat {
             &req,
             move |r: Result<UserCard, WireError>| match r {
                 Ok(card) => self.card.set(Some(card)),
-                Err(e) => self.notice.set(Some(e.message)),
+                Err(e) => self.notice.set(Some(e)),
             },
         );
     }
@@ -541,7 +574,7 @@ impl Chat {
             &IgnoreUser { user_id, ignore },
             move |r: Result<IgnoredUsers, WireError>| match r {
                 Ok(list) => self.ignored.set(list.user_ids),
-                Err(e) => self.notice.set(Some(e.message)),
+                Err(e) => self.notice.set(Some(e)),
             },
         );
     }

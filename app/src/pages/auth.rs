@@ -1,27 +1,28 @@
 //! Login and signup: plain forms that work before (and without) wasm.
 
+use crate::text::tr;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::protocol::Nickname;
+use crate::{
+    i18n::{td_string, use_i18n},
+    protocol::Nickname,
+};
 
 #[component]
-fn CredentialsForm(
-    action: &'static str,
-    title: &'static str,
-    submit: &'static str,
-) -> impl IntoView {
+fn CredentialsForm(action: &'static str, title: AnyView, submit: AnyView) -> impl IntoView {
+    let i18n = use_i18n();
     let query = use_query_map();
     let error = super::use_form_notice();
     let next = move || query.read().get("next").unwrap_or_else(|| "/".to_owned());
     view! {
         <section class="auth">
             <h1>{title}</h1>
-            {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <div role="alert">{move || error().map(|e| view! { <p class="error">{e}</p> })}</div>
             <form method="post" action=action>
                 <input type="hidden" name="next" value=next/>
                 <label>
-                    "Nickname"
+                    {tr(i18n, |l| td_string!(l, auth_nickname))}
                     <input
                         name="nickname"
                         autocomplete="username"
@@ -31,7 +32,7 @@ fn CredentialsForm(
                     />
                 </label>
                 <label>
-                    "Password"
+                    {tr(i18n, |l| td_string!(l, auth_password))}
                     <input
                         name="password"
                         type="password"
@@ -49,16 +50,18 @@ fn CredentialsForm(
 
 #[component]
 pub fn Login() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <CredentialsForm action="/api/auth/login" title="Log in" submit="Log in"/>
-        <p class="hint">"New here? " <a href="/signup">"Create an account"</a></p>
+        <CredentialsForm action="/api/auth/login" title=tr(i18n, |l| td_string!(l, log_in)).into_any() submit=tr(i18n, |l| td_string!(l, log_in)).into_any()/>
+        <p class="hint">{tr(i18n, |l| td_string!(l, auth_new_here))}" " <a href="/signup">{tr(i18n, |l| td_string!(l, auth_create))}</a></p>
     }
 }
 
 #[component]
 pub fn Signup() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <CredentialsForm action="/api/auth/signup" title="Create an account" submit="Sign up"/>
-        <p class="hint">"Already have one? " <a href="/login">"Log in"</a></p>
+        <CredentialsForm action="/api/auth/signup" title=tr(i18n, |l| td_string!(l, auth_create)).into_any() submit=tr(i18n, |l| td_string!(l, sign_up)).into_any()/>
+        <p class="hint">{tr(i18n, |l| td_string!(l, auth_have_one))}" " <a href="/login">{tr(i18n, |l| td_string!(l, log_in))}</a></p>
     }
 }

@@ -1,4 +1,7 @@
+use crate::text::tr;
 use leptos::prelude::*;
+
+use crate::i18n::{td_string, use_i18n};
 
 /// Rendered for unknown paths and unknown lives, with a real 404 status.
 #[component]
@@ -7,11 +10,12 @@ pub fn NotFound() -> impl IntoView {
     if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
         resp.set_status(http::StatusCode::NOT_FOUND);
     }
+    let i18n = use_i18n();
     view! {
         <section class="not-found">
-            <h1>"Not found"</h1>
-            <p>"There is nothing here. It may have been an old link."</p>
-            <a href="/">"See who is live"</a>
+            <h1>{tr(i18n, |l| td_string!(l, nf_title))}</h1>
+            <p>{tr(i18n, |l| td_string!(l, nf_text))}</p>
+            <a href="/">{tr(i18n, |l| td_string!(l, nf_home))}</a>
         </section>
     }
 }

@@ -57,26 +57,6 @@ impl FormNotice {
     pub fn parse(code: &str) -> Option<Self> {
         ALL.into_iter().find(|n| n.code() == code)
     }
-
-    pub fn message(self) -> &'static str {
-        match self {
-            FormNotice::WrongCredentials => "Wrong nickname or password.",
-            FormNotice::NicknameTaken => "That nickname is taken.",
-            FormNotice::InvalidNickname => "A nickname is 2–20 letters, digits, _ or -.",
-            FormNotice::InvalidPassword => "A password is 8–128 characters.",
-            FormNotice::TooManyAttempts => "Too many attempts. Wait a little and try again.",
-            FormNotice::Busy => "The server is busy. Try again in a moment.",
-            FormNotice::Unavailable => "Something went wrong on our side. Try again.",
-            FormNotice::LoginRequired => "Log in first.",
-            FormNotice::InvalidTitle => "A title is 1–100 characters.",
-            FormNotice::InvalidVideoUrl => "The stream URL must be an http(s) address.",
-            FormNotice::TooManyLives => "You have created as many lives as you may for now.",
-            FormNotice::InvalidEmote => {
-                "An emote is a PNG, WebP or GIF of at most 256 KB and 128×128 pixels, with a new 2–32 character code of letters, digits or _."
-            }
-            FormNotice::Invalid => "That did not work. Check the form and try again.",
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Live rooms over HTTP: the directory, one live, its chat history, and creation.
 
 use app::protocol::{
-    ChatPage, CreateLive, GetChat, LiveId, LiveStatus, LiveSummary, LiveTitle, VideoUrl,
+    ChatPage, CreateLive, GetChat, LiveId, LiveStatus, LiveSummary, LiveTitle, ReplayPage, VideoUrl,
 };
 use axum::{
     extract::{rejection::QueryRejection, Path, Query, State},
@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/lives/{id}", get(one))
         .route("/api/lives/{id}/end", post(end))
         .route("/api/lives/{id}/chat", get(history))
+        .route("/api/lives/{id}/replay", get(replay))
 }
 
 /// The directory with each room's current viewer count.
@@ -167,4 +168,25 @@ async fn history(
         })
         .await?;
     Ok(Json(page))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReplayParams {
+    #[serde(default)]
+    from_ms: u64,
+    after_seq: Option<u64>,
+    limit: Option<u32>,
+}
+
+/// The chat by time since the live started, for replays.
+async fn replay(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    params: Result<Query<ReplayParams>, QueryRejection>,
+) -> Result<Json<ReplayPage>, ApiError> {
+    let Query(p) = params.map_err(|e| ApiError::invalid(e.body_text()))?;
+    Ok(Json(
+        crate::replay::page(&state.chat, &id, p.from_ms, p.after_seq, p.limit).await?,
+    ))
 }

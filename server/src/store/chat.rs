@@ -160,6 +160,13 @@ impl BatchError {
 }
 
 /// A page of history, oldest first.
+/// Where a replay page starts.
+#[derive(Clone, Copy, Debug)]
+pub enum ReplayFrom {
+    Time(DateTime),
+    AfterSeq(u64),
+}
+
 pub struct HistoryPage {
     pub messages: Vec<ChatMessage>,
     pub has_more: bool,
@@ -188,6 +195,11 @@ impl ChatStore {
             let idx = IndexModel::builder().keys(keys).options(unique()).build();
             bounded(self.timeout, self.coll.create_index(idx)).await?;
         }
+        // Replays page through a room by time.
+        let by_time = IndexModel::builder()
+            .keys(doc! {"liveId": 1, "createdAt": 1})
+            .build();
+        bounded(self.timeout, self.coll.create_index(by_time)).await?;
         // Replies to a message, marked when it is deleted.
         let replies = IndexModel::builder()
             .keys(doc! {"liveId": 1, "replyTo.id": 1})
@@ -314,6 +326,44 @@ impl ChatStore {
 }
 
 impl ChatStore {
+    /// A room's visible messages oldest first, from a time (sent at or after
+    /// `from`) or after a seq (the next page), `limit` of them and whether more
+    /// follow. Pages continue by seq: times can tie, seqs cannot.
+    pub async fn replay(
+        &self,
+        live: &LiveId,
+        from: ReplayFrom,
+        limit: u32,
+    ) -> Result<HistoryPage, StoreError> {
+        let (mut filter, sort) = match from {
+            ReplayFrom::Time(t) => (
+                doc! {"liveId": live.as_str(), "createdAt": {"$gte": t}},
+                doc! {"createdAt": 1, "seq": 1},
+            ),
+            ReplayFrom::AfterSeq(seq) => (
+                doc! {"liveId": live.as_str(), "seq": {"$gt": clamp_i64(seq)}},
+                doc! {"seq": 1},
+            ),
+        };
+        filter.insert("deletedAtMs", doc! {"$exists": false});
+        let find = async {
+            let cursor = self
+                .coll
+                .find(filter)
+                .sort(sort)
+                .limit(i64::from(limit) + 1)
+                .await?;
+            cursor.try_collect::<Vec<_>>().await
+        };
+        let mut docs = bounded(self.timeout, find).await?;
+        let has_more = docs.len() > limit as usize;
+        docs.truncate(limit as usize);
+        Ok(HistoryPage {
+            messages: docs.iter().map(ChatDoc::to_message).collect(),
+            has_more,
+        })
+    }
+
     pub async fn get(&self, live: &LiveId, id: &str) -> Result<Option<ChatDoc>, StoreError> {
         let Ok(oid) = ObjectId::parse_str(id) else {
             return Ok(None);

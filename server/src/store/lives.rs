@@ -27,6 +27,9 @@ pub struct LiveDoc {
     pub video_url: Option<String>,
     pub created_at: DateTime,
     pub updated_at: DateTime,
+    /// When it ended (ms since the epoch: set by a partial update).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at_ms: Option<i64>,
     #[serde(default)]
     pub moderators: Vec<ModeratorDoc>,
     #[serde(default)]
@@ -128,6 +131,9 @@ impl LiveDoc {
             streamer_nickname: self.streamer_nickname.clone(),
             status: self.status,
             created_at: rfc3339(self.created_at),
+            ended_at: self
+                .ended_at_ms
+                .map(|ms| rfc3339(DateTime::from_millis(ms))),
             video_url: self.video_url.clone(),
             viewers,
         }
@@ -202,6 +208,7 @@ impl LiveStore {
             video_url,
             created_at: now,
             updated_at: now,
+            ended_at_ms: None,
             moderators: Vec::new(),
             settings: SettingsDoc::default(),
             pin: None,
@@ -226,12 +233,14 @@ impl LiveStore {
         let Ok(oid) = ObjectId::parse_str(id.as_str()) else {
             return Ok(None);
         };
+        let now = DateTime::now().timestamp_millis();
+        let mut set = doc! {"status": status.as_str(), "updatedAtMs": now};
+        if status == LiveStatus::Ended {
+            set.insert("endedAtMs", now);
+        }
         bounded(
             self.timeout,
-            self.coll.update_one(
-                doc! {"_id": oid},
-                doc! {"$set": {"status": status.as_str(), "updatedAtMs": DateTime::now().timestamp_millis()}},
-            ),
+            self.coll.update_one(doc! {"_id": oid}, doc! {"$set": set}),
         )
         .await?;
         self.get(id).await
