@@ -86,6 +86,14 @@ fn Language(children: Children) -> impl IntoView {
         .cookie_options(text::language_cookie());
     let i18n = leptos_i18n::context::init_i18n_context_with_options(options);
     provide_context(i18n);
+    // Marks the page as live (handlers attached), for tests and for styles
+    // that only make sense with the wasm running.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(html) = document().document_element() {
+            let _ = html.set_attribute("data-hydrated", "");
+        }
+    });
     // Children first: what they render decides nothing here, but the `<Html>`
     // attributes set last win.
     let children = children();

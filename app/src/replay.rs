@@ -176,10 +176,7 @@ fn VideoReplay(live: LiveSummary, url: String) -> impl IntoView {
             <section class="stream">
                 <video src=url controls playsinline node_ref=video data-testid="replay-video"
                     on:timeupdate=move |_| on_time() on:seeked=move |_| on_seek()></video>
-                <h1 class="live-title">{live.title.clone()}</h1>
-                <p class="streamer">
-                    <span class="badge ended">{tr(i18n, |l| td_string!(l, badge_ended))}</span>" "{live.streamer_nickname.clone()}
-                </p>
+                <EndedTitle live=&live/>
             </section>
             <aside class="chat" aria-labelledby="replay-title" data-testid="replay">
                 <header class="chat-head">
@@ -211,6 +208,18 @@ fn VideoReplay(live: LiveSummary, url: String) -> impl IntoView {
     }
 }
 
+/// The title, an "ended" badge and the streamer, under the recording or poster.
+#[component]
+fn EndedTitle<'a>(live: &'a LiveSummary) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <h1 class="live-title">{live.title.clone()}</h1>
+        <p class="streamer">
+            <span class="badge ended">{tr(i18n, |l| td_string!(l, badge_ended))}</span>" "{live.streamer_nickname.clone()}
+        </p>
+    }
+}
+
 /// An ended live without a recording: its chat, page by page, with times.
 #[component]
 fn Transcript(live: LiveSummary) -> impl IntoView {
@@ -234,10 +243,7 @@ fn Transcript(live: LiveSummary) -> impl IntoView {
                 <div class="poster" role="img" aria-label=tr(i18n, |l| td_string!(l, live_poster))>
                     <span>{tr(i18n, |l| td_string!(l, live_has_ended))}</span>
                 </div>
-                <h1 class="live-title">{live.title.clone()}</h1>
-                <p class="streamer">
-                    <span class="badge ended">{tr(i18n, |l| td_string!(l, badge_ended))}</span>" "{live.streamer_nickname.clone()}
-                </p>
+                <EndedTitle live=&live/>
             </section>
             <aside class="chat transcript" aria-labelledby="transcript-title" data-testid="transcript">
                 <header class="chat-head">

@@ -79,22 +79,41 @@ pub fn hydrated() -> ReadSignal<bool> {
     get
 }
 
+/// A time as the browser's `Date`, with `Intl` options, in the viewer's zone
+/// (None before hydration, on the server, or for a bad time).
+#[cfg(feature = "hydrate")]
+fn browser_date(
+    rfc3339: &str,
+    hydrated: bool,
+    options: &[(&str, &str)],
+) -> Option<(js_sys::Date, js_sys::Object)> {
+    if !hydrated {
+        return None;
+    }
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));
+    if d.get_time().is_nan() {
+        return None;
+    }
+    let opts = js_sys::Object::new();
+    for (k, v) in options {
+        let _ = js_sys::Reflect::set(&opts, &(*k).into(), &(*v).into());
+    }
+    Some((d, opts))
+}
+
 /// A time of day ("14:05", "오후 2:05") in the viewer's zone and language once
 /// in the browser; "14:05 UTC" before.
 pub fn clock(rfc3339: &str, locale: Locale, hydrated: bool) -> String {
     #[cfg(feature = "hydrate")]
-    use crate::i18n::I18nLocaleTrait as _;
-    #[cfg(feature = "hydrate")]
-    if hydrated {
-        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));
-        if !d.get_time().is_nan() {
-            let opts = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&opts, &"hour".into(), &"2-digit".into());
-            let _ = js_sys::Reflect::set(&opts, &"minute".into(), &"2-digit".into());
-            return d
-                .to_locale_time_string_with_options(locale.as_str(), &opts)
-                .into();
-        }
+    if let Some((d, opts)) = browser_date(
+        rfc3339,
+        hydrated,
+        &[("hour", "2-digit"), ("minute", "2-digit")],
+    ) {
+        use crate::i18n::I18nLocaleTrait as _;
+        return d
+            .to_locale_time_string_with_options(locale.as_str(), &opts)
+            .into();
     }
     let _ = (locale, hydrated);
     rfc3339
@@ -107,16 +126,13 @@ pub fn clock(rfc3339: &str, locale: Locale, hydrated: bool) -> String {
 /// once in the browser; "2026-11-28 14:05 UTC" before.
 pub fn date_time(rfc3339: &str, locale: Locale, hydrated: bool) -> String {
     #[cfg(feature = "hydrate")]
-    use crate::i18n::I18nLocaleTrait as _;
-    #[cfg(feature = "hydrate")]
-    if hydrated {
-        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));
-        if !d.get_time().is_nan() {
-            let opts = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&opts, &"dateStyle".into(), &"medium".into());
-            let _ = js_sys::Reflect::set(&opts, &"timeStyle".into(), &"short".into());
-            return d.to_locale_string(locale.as_str(), &opts).into();
-        }
+    if let Some((d, opts)) = browser_date(
+        rfc3339,
+        hydrated,
+        &[("dateStyle", "medium"), ("timeStyle", "short")],
+    ) {
+        use crate::i18n::I18nLocaleTrait as _;
+        return d.to_locale_string(locale.as_str(), &opts).into();
     }
     let _ = (locale, hydrated);
     match (rfc3339.get(..10), rfc3339.get(11..16)) {
@@ -129,22 +145,19 @@ pub fn date_time(rfc3339: &str, locale: Locale, hydrated: bool) -> String {
 /// ago", "5분 전") once in the browser; the absolute time before.
 pub fn relative(rfc3339: &str, now_ms: f64, locale: Locale, hydrated: bool) -> String {
     #[cfg(feature = "hydrate")]
-    use crate::i18n::I18nLocaleTrait as _;
-    #[cfg(feature = "hydrate")]
-    if hydrated && now_ms > 0.0 {
-        let at = js_sys::Date::parse(rfc3339);
-        if !at.is_nan() {
-            let secs = (at - now_ms) / 1000.0;
-            let (value, unit) = [(86_400.0, "day"), (3_600.0, "hour"), (60.0, "minute")]
-                .into_iter()
-                .find(|(size, _)| secs.abs() >= *size)
-                .map_or((secs, "second"), |(size, unit)| (secs / size, unit));
-            let locales = js_sys::Array::of1(&locale.as_str().into());
-            let opts = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&opts, &"numeric".into(), &"auto".into());
-            let f = js_sys::Intl::RelativeTimeFormat::new(&locales, &opts);
-            return f.format(value.trunc(), unit).into();
-        }
+    if let (true, Some((d, opts))) = (
+        now_ms > 0.0,
+        browser_date(rfc3339, hydrated, &[("numeric", "auto")]),
+    ) {
+        use crate::i18n::I18nLocaleTrait as _;
+        let secs = (d.get_time() - now_ms) / 1000.0;
+        let (value, unit) = [(86_400.0, "day"), (3_600.0, "hour"), (60.0, "minute")]
+            .into_iter()
+            .find(|(size, _)| secs.abs() >= *size)
+            .map_or((secs, "second"), |(size, unit)| (secs / size, unit));
+        let locales = js_sys::Array::of1(&locale.as_str().into());
+        let f = js_sys::Intl::RelativeTimeFormat::new(&locales, &opts);
+        return f.format(value.trunc(), unit).into();
     }
     let _ = now_ms;
     date_time(rfc3339, locale, hydrated)

@@ -78,6 +78,26 @@ test('a phone 360 px wide sees the chat input without scrolling past the video',
   bot.close();
 });
 
+test('at 200% zoom (a 1280×720 window is 640×360 CSS pixels) nothing scrolls sideways and the chat works', async ({ server, browser }) => {
+  const context = await browser.newContext({ viewport: { width: 640, height: 360 } });
+  const page = await context.newPage();
+  const { token } = await signup(page.request, server, 'zoomer');
+  const live = await createLive(page.request, server, token, 'Zoomed in');
+  const bot = await client(server, token);
+  await say(bot, live, 'big text for everyone');
+  await page.goto(`${server.url}/live/${live}`);
+  await connected(page);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(640);
+  const input = page.getByTestId('chat-input');
+  await input.scrollIntoViewIfNeeded();
+  await expect(input).toBeInViewport();
+  await input.fill('still usable');
+  await input.press('Enter');
+  await expect(page.locator('.msg[data-seq="2"] .text')).toHaveText('still usable');
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(640);
+  bot.close();
+});
+
 test('keyboard only: send, move through messages, reply, delete, Escape', async ({ server, browser }) => {
   const context = await browser.newContext();
   const page = await context.newPage();

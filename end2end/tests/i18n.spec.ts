@@ -60,6 +60,7 @@ test('the switcher changes every string at once and is remembered across reloads
   await expect(page.getByTestId('connection')).toHaveText('연결됨');
   await page.goto(`${server.url}/`);
   await expect(page.getByRole('heading', { name: '지금 방송 중' })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', '');
 
   await page.getByTestId('language').selectOption('en');
   await expect(page.getByRole('heading', { name: 'Live now' })).toBeVisible();
