@@ -122,6 +122,8 @@ pub struct Limits {
     pub login_failures_per_account: u32,
     /// Password hashes computed at once (argon2 takes ~19 MiB and a core each).
     pub password_hash_concurrency: usize,
+    /// How long a login or signup waits for a free hashing slot before `503`.
+    pub password_hash_wait: Duration,
     /// Sockets one user may hold open at once.
     pub sockets_per_user: u32,
     /// Lives one account may have open (status live) at once.
@@ -250,6 +252,9 @@ impl Config {
                     as u32,
                 password_hash_concurrency: parse_num(&get, "PASSWORD_HASH_CONCURRENCY", cores)?
                     as usize,
+                password_hash_wait: Duration::from_millis(
+                    parse_num(&get, "PASSWORD_HASH_WAIT_MS", 1000)?.max(1),
+                ),
                 sockets_per_user: parse_num(&get, "MAX_SOCKETS_PER_USER", 10)? as u32,
                 open_lives_per_user: parse_num(&get, "MAX_OPEN_LIVES_PER_USER", 3)?,
                 lives_per_day: parse_num(&get, "MAX_LIVES_PER_DAY", 10)?,

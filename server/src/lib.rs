@@ -158,7 +158,10 @@ pub async fn build(
     chat.attach(io.clone()).await?;
 
     let state = AppState {
-        passwords: Passwords::new(config.limits.password_hash_concurrency),
+        passwords: Passwords::new(
+            config.limits.password_hash_concurrency,
+            config.limits.password_hash_wait,
+        ),
         leptos_options,
         config: Arc::new(config),
         auth,

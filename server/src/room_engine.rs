@@ -61,6 +61,11 @@ const IDLE_AFTER: Duration = Duration::from_secs(300);
 /// What a refused send is told to wait before trying again.
 const BUSY_RETRY: Duration = Duration::from_millis(500);
 
+/// How long a read of recent history waits for the fan-out to hold what this
+/// node has stored (it runs a moment behind the writer's acks); past it, the
+/// read serves what is held and the socket catches up by seq.
+const RECENT_CATCH_UP: Duration = Duration::from_millis(500);
+
 /// A stored message, and whether this send stored it (false: a resend of a
 /// clientId already stored, answered with the original).
 pub struct Stored {
@@ -147,6 +152,8 @@ struct Room {
     /// Woken whenever `seen_seq` grows (a writer that lost a seq to another
     /// node waits here to hear how far that node got).
     seen_grew: tokio::sync::Notify,
+    /// Woken whenever the fan-out adds to the recent history.
+    recent_grew: tokio::sync::Notify,
 }
 
 impl Room {
@@ -196,6 +203,27 @@ impl Room {
         if self.seen_seq.fetch_max(seq, Ordering::Relaxed) < seq {
             self.seen_grew.notify_waiters();
         }
+    }
+
+    /// Waits (bounded) until the recent history holds every seq this node knew
+    /// stored when called: a sender acked just before reloading the page, or
+    /// re-entering the room, finds their message in it.
+    async fn recent_caught_up(&self) {
+        let target = self.seen_seq.load(Ordering::Relaxed);
+        let wait = async {
+            loop {
+                let grew = self.recent_grew.notified();
+                tokio::pin!(grew);
+                // Registered before the check, so a push in between wakes it.
+                grew.as_mut().enable();
+                let held = self.with_view(|v| v.recent.last_seq()).unwrap_or(target);
+                if held >= target {
+                    return;
+                }
+                grew.await;
+            }
+        };
+        let _ = tokio::time::timeout(RECENT_CATCH_UP, wait).await;
     }
 }
 
@@ -371,6 +399,7 @@ impl Rooms {
         let id = LiveId::parse(raw_id)?;
         let room = self.ready(&id).await?;
         room.touch();
+        room.recent_caught_up().await;
         room.with_view(|v| Snapshot {
             id: id.clone(),
             rules: v.rules.clone(),
@@ -383,6 +412,9 @@ impl Rooms {
     /// messages and short catch-ups), else from the database.
     pub async fn history(&self, id: &LiveId, q: HistoryQuery) -> Result<RecentPage, RoomError> {
         let room = self.ready(id).await?;
+        if !matches!(q.window, HistoryWindow::Before(_)) {
+            room.recent_caught_up().await;
+        }
         let from_memory = room.with_view(|v| match q.window {
             HistoryWindow::Latest => Some(v.recent.latest(q.limit as usize)),
             HistoryWindow::After(a) => v.recent.after(a, q.limit as usize),
@@ -510,6 +542,7 @@ impl Rooms {
             fanout,
             seen_seq: AtomicU64::new(0),
             seen_grew: tokio::sync::Notify::new(),
+            recent_grew: tokio::sync::Notify::new(),
         });
         rooms.insert(id.clone(), room.clone());
         self.inner.metrics.rooms.set(rooms.len() as i64);

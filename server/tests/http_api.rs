@@ -252,11 +252,31 @@ async fn pages_render_history_and_real_404s() {
     let (live, token) = app.live_with_streamer().await;
     let s = app.socket(Some(&token)).await;
     for i in 1..=60 {
-        s.say(&live, &format!("message number {i}"), &format!("c{i}"))
+        let ack = s
+            .say(&live, &format!("message number {i}"), &format!("c{i}"))
             .await;
+        assert_eq!(ack["ok"], true, "message {i}: {ack}");
     }
-    let html = app.get_text(&format!("/live/{live}")).await;
-    assert!(html.contains("message number 60"));
+    // Straight after the last ack: the page holds what its sender was told
+    // is stored (read-your-writes), not a moment later.
+    let page = app
+        .http
+        .get(app.url(&format!("/live/{live}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("message number 60"),
+        "the newest message is on the page; it shows {} messages{}",
+        html.matches("message number ").count(),
+        if html.contains("class=\"error\"") {
+            " and an error"
+        } else {
+            ""
+        }
+    );
     assert!(
         html.contains("message number 11"),
         "the last 50 are server-rendered"

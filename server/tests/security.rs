@@ -507,7 +507,13 @@ async fn unknown_nicknames_cost_a_real_password_check() {
 
 #[tokio::test]
 async fn parallel_logins_cannot_take_every_core() {
-    let app = TestApp::spawn_with(&[("PASSWORD_HASH_CONCURRENCY", "1")]).await;
+    // One slot, and a wait for it shorter than a few argon2 checks take on any
+    // machine: most of 40 simultaneous logins cannot get a slot in time.
+    let app = TestApp::spawn_with(&[
+        ("PASSWORD_HASH_CONCURRENCY", "1"),
+        ("PASSWORD_HASH_WAIT_MS", "50"),
+    ])
+    .await;
     let statuses = join_all((0..40).map(|i| {
         let app = &app;
         async move {

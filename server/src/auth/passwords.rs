@@ -9,32 +9,33 @@ use argon2::{
 };
 use tokio::sync::{OnceCell, Semaphore};
 
-/// Every hashing slot stayed taken for `WAIT_FOR_SLOT`: answer 503 and ask the
-/// client to come back.
+/// Every hashing slot stayed taken for the configured wait: answer 503 and ask
+/// the client to come back.
 #[derive(Debug, thiserror::Error)]
 #[error("the server is busy checking passwords; try again shortly")]
 pub struct Busy;
 
-const WAIT_FOR_SLOT: Duration = Duration::from_secs(1);
-
 #[derive(Clone)]
 pub struct Passwords {
     slots: Arc<Semaphore>,
+    /// How long a caller waits for a slot before being told to come back.
+    wait: Duration,
     /// A hash nobody knows the password of: unknown nicknames are checked against
     /// it, so an answer takes as long whether the account exists or not.
     dummy: Arc<OnceCell<String>>,
 }
 
 impl Passwords {
-    pub fn new(concurrency: usize) -> Self {
+    pub fn new(concurrency: usize, wait: Duration) -> Self {
         Self {
             slots: Arc::new(Semaphore::new(concurrency.max(1))),
+            wait,
             dummy: Arc::default(),
         }
     }
 
     async fn slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, Busy> {
-        tokio::time::timeout(WAIT_FOR_SLOT, self.slots.clone().acquire_owned())
+        tokio::time::timeout(self.wait, self.slots.clone().acquire_owned())
             .await
             .map_err(|_| Busy)?
             .map_err(|_| Busy)
@@ -96,7 +97,7 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_verify_and_unknown_accounts_never_do() {
-        let p = Passwords::new(2);
+        let p = Passwords::new(2, Duration::from_secs(1));
         let h = p.hash("correct-horse".into()).await.unwrap();
         assert!(p
             .verify("correct-horse".into(), Some(h.clone()))
@@ -108,7 +109,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_house_answers_busy() {
-        let p = Passwords::new(1);
+        let p = Passwords::new(1, Duration::from_millis(50));
         let _held = p.slots.clone().acquire_owned().await.unwrap();
         assert!(p.hash("x".repeat(8)).await.is_err());
     }

@@ -135,6 +135,7 @@ pub(super) async fn run(
             v.recent.push(ready.iter().cloned());
             v.recent.note_last_seq(delivered);
         });
+        room.recent_grew.notify_waiters();
         if ready.is_empty() {
             continue;
         }
