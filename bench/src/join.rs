@@ -1,5 +1,7 @@
 //! Join storms and idle connections: guests connecting and entering one room at
-//! a fixed rate, each timed from its TCP connect to its `enter_room` ack.
+//! a fixed rate, each timed from its TCP connect to its `enter_room` ack,
+//! optionally while someone chats in the room at a fixed rate (then each entry
+//! reads history while the room's fan-out is busy).
 
 use std::time::Duration;
 
@@ -23,18 +25,36 @@ pub struct JoinReport {
     /// The shortest time between two `viewer_count` frames at one guest.
     pub min_count_gap: Option<Duration>,
     pub count_frames: u64,
+    /// Messages sent and acked `ok` by the chatter during the storm.
+    pub chat: Option<(u64, u64)>,
 }
 
 /// Connects `n` guests into the room at `rate` per second and holds them for
-/// `hold` after the last is in.
+/// `hold` after the last is in; with `chat_rate` > 0, the setup's first account
+/// sends that many messages a second into the room meanwhile (open-loop).
 pub async fn storm(
     setup: &Setup,
     n: usize,
     rate: f64,
     hold: Duration,
+    chat_rate: f64,
 ) -> Result<JoinReport, String> {
     let live = setup.lives[0].clone();
     let (stop_tx, stop) = watch::channel(false);
+    let chatter = match (chat_rate > 0.0, setup.tokens.first()) {
+        (true, Some(token)) => {
+            let mut ws = client::connect(&setup.addr, Some(token)).await?;
+            client::enter(&mut ws, &live, false).await?;
+            Some(tokio::spawn(chat(
+                ws,
+                live.clone(),
+                chat_rate,
+                stop.clone(),
+            )))
+        }
+        (true, None) => return Err("chatting needs an account".into()),
+        _ => None,
+    };
     let (in_tx, mut in_rx) = tokio::sync::mpsc::unbounded_channel();
     let server = CpuMeter::start(setup.server_pid);
     let start = Instant::now();
@@ -89,6 +109,10 @@ pub async fn storm(
     tokio::time::sleep(hold).await;
     let server_cpu = server.elapsed();
     let _ = stop_tx.send(true);
+    let chat = match chatter {
+        Some(c) => Some(c.await.map_err(|e| e.to_string())?),
+        None => None,
+    };
     let (mut min_gap, mut frames): (Option<Duration>, u64) = (None, 0);
     for g in guests {
         let (n, gap) = g.await.map_err(|e| e.to_string())?;
@@ -106,7 +130,46 @@ pub async fn storm(
         server_cpu,
         min_count_gap: min_gap,
         count_frames: frames,
+        chat,
     })
+}
+
+/// Sends messages into `live` at `rate` per second until `stop`, reading
+/// everything that arrives; returns (sent, acked ok). Acks still on their way
+/// at `stop` are waited for, bounded.
+async fn chat(mut ws: Ws, live: String, rate: f64, mut stop: watch::Receiver<bool>) -> (u64, u64) {
+    let start = Instant::now();
+    let (mut sent, mut acked) = (0u64, 0u64);
+    let mut stopped_at: Option<Instant> = None;
+    loop {
+        let due = start + Duration::from_secs_f64(sent as f64 / rate);
+        if stopped_at.is_some_and(|t| acked >= sent || t.elapsed() > client::WAIT) {
+            break;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep_until(due), if stopped_at.is_none() => {
+                sent += 1;
+                let msg = client::event(
+                    Some(sent + 1),
+                    "new_message",
+                    serde_json::json!({"liveId": live, "content": format!("chat {sent}"), "clientId": format!("chat-{sent}")}),
+                );
+                if ws.send(msg).await.is_err() {
+                    break;
+                }
+            }
+            _ = stop.changed(), if stopped_at.is_none() => stopped_at = Some(Instant::now()),
+            got = ws.next() => match client::parse(got) {
+                Incoming::Ack { arg, .. } if arg["ok"] == true => acked += 1,
+                Incoming::Ping => {
+                    let _ = ws.send(Message::text("3")).await;
+                }
+                Incoming::Closed => break,
+                _ => {}
+            },
+        }
+    }
+    (sent, acked)
 }
 
 /// Holds a connection, answering pings, until `stop`; returns how many

@@ -6,7 +6,7 @@
 //! Redis's CPU to the report.)
 //! bench send --addr HOST:PORT [--senders 10] [--viewers 20] [--rate 1000] [--secs 10]
 //!            [--rooms 1] [--batch] [--stalled 0] [--ack-bound-ms 2000] [--rich]
-//! bench join --addr HOST:PORT [--guests 3000] [--rate 500] [--hold-secs 2]
+//! bench join --addr HOST:PORT [--guests 3000] [--rate 500] [--hold-secs 2] [--chat-rate 0]
 //! bench idle --addr HOST:PORT [--conns 2000] [--rate 1000] [--no-room]
 //! bench history --addr HOST:PORT --mongodb-uri URI (or BENCH_MONGODB_URI) [--messages 100000] [--arrivals 300]
 //! ```
@@ -219,15 +219,21 @@ async fn run_send(args: &Args) -> Result<(), String> {
 async fn run_join(args: &Args) -> Result<(), String> {
     let guests = args.num("guests", 3000usize);
     let rate = args.num("rate", 500.0);
-    let setup = setup(&addr(args), 0, 1, pids(args)).await?;
+    let chat_rate = args.num("chat-rate", 0.0);
+    let chatters = usize::from(chat_rate > 0.0);
+    let setup = setup(&addr(args), chatters, 1, pids(args)).await?;
     let r = join::storm(
         &setup,
         guests,
         rate,
         Duration::from_secs_f64(args.num("hold-secs", 2.0)),
+        chat_rate,
     )
     .await?;
     println!("join: {guests} guests into one room at {rate}/s");
+    if let Some((sent, acked)) = r.chat {
+        println!("  while chatting at {chat_rate}/s: sent {sent}  acked {acked}");
+    }
     println!(
         "  joined {}  failed {}  all in after {:.1} s",
         r.joined,

@@ -56,11 +56,14 @@ async fn the_load_generator_sees_every_acked_message_delivered_once_in_order() {
         }
     }
 
-    let join = bench::join::storm(&setup, 40, 200.0, Duration::from_millis(1200))
+    let join = bench::join::storm(&setup, 40, 200.0, Duration::from_millis(1200), 20.0)
         .await
         .expect("join storm");
     assert_eq!((join.joined, join.failed), (40, 0));
     assert!(join.count_frames > 0, "the room's count was announced");
+    let (sent, acked) = join.chat.expect("someone chatted during the storm");
+    assert!(sent > 0, "the chatter sent on its schedule");
+    assert_eq!(acked, sent, "every chat message during the storm acked");
 
     let idle = bench::join::idle(&setup, 40, 400.0, true, Duration::from_millis(200))
         .await
