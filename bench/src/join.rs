@@ -135,15 +135,15 @@ pub async fn storm(
 }
 
 /// Sends messages into `live` at `rate` per second until `stop`, reading
-/// everything that arrives; returns (sent, acked ok). Acks still on their way
-/// at `stop` are waited for, bounded.
+/// everything that arrives; returns (sent, acked ok). Answers still on their
+/// way at `stop` are waited for, bounded.
 async fn chat(mut ws: Ws, live: String, rate: f64, mut stop: watch::Receiver<bool>) -> (u64, u64) {
     let start = Instant::now();
-    let (mut sent, mut acked) = (0u64, 0u64);
+    let (mut sent, mut answered, mut acked) = (0u64, 0u64, 0u64);
     let mut stopped_at: Option<Instant> = None;
     loop {
         let due = start + Duration::from_secs_f64(sent as f64 / rate);
-        if stopped_at.is_some_and(|t| acked >= sent || t.elapsed() > client::WAIT) {
+        if stopped_at.is_some_and(|t| answered >= sent || t.elapsed() > client::WAIT) {
             break;
         }
         tokio::select! {
@@ -160,7 +160,10 @@ async fn chat(mut ws: Ws, live: String, rate: f64, mut stop: watch::Receiver<boo
             }
             _ = stop.changed(), if stopped_at.is_none() => stopped_at = Some(Instant::now()),
             got = ws.next() => match client::parse(got) {
-                Incoming::Ack { arg, .. } if arg["ok"] == true => acked += 1,
+                Incoming::Ack { arg, .. } => {
+                    answered += 1;
+                    acked += u64::from(arg["ok"] == true);
+                }
                 Incoming::Ping => {
                     let _ = ws.send(Message::text("3")).await;
                 }
